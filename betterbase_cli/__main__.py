@@ -1,0 +1,5 @@
+"""`python -m betterbase_cli` runs the `bb` command."""
+
+from betterbase_cli.cli import main
+
+main()

@@ -1,0 +1,139 @@
+"""Plan and apply writes of generated files without ever clobbering a person's edits.
+
+bb records the SHA-256 of every file it writes in ``.betterbase/manifest.json`` (committed with
+the project).  A file whose current content still has the recorded hash is bb's to replace; a
+file that differs was edited by someone and is a conflict unless ``--force``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from betterbase_cli.errors import ConfigError, FileConflict
+
+MANIFEST = ".betterbase/manifest.json"
+
+CREATE = "create"
+UPDATE = "update"
+UNCHANGED = "unchanged"
+CONFLICT = "conflict"  # edited by a person; left alone
+OVERWRITE = "overwrite"  # edited by a person; replaced because of --force
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class FileWrite:
+    """A file bb wants to exist with this content (path relative to the project root)."""
+
+    path: str
+    content: str
+
+
+@dataclass(frozen=True)
+class PlannedWrite:
+    path: str
+    content: str
+    action: str
+    old: str | None  # current content on disk, None when the file is new
+
+    def diff(self) -> str:
+        old = (self.old or "").splitlines(keepends=True)
+        new = self.content.splitlines(keepends=True)
+        return "".join(
+            difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}", n=2)
+        )
+
+
+def read_manifest(root: Path) -> dict[str, str]:
+    path = root / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        files = data["files"]
+        if not isinstance(files, dict):
+            raise TypeError("files is not an object")
+        return {str(k): str(v) for k, v in files.items()}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"{MANIFEST} is corrupt ({exc})",
+            hint=f"restore it from git, or delete it (bb then treats existing generated files "
+            f"as edited and asks for --force)",
+        ) from exc
+
+
+def write_manifest(root: Path, files: dict[str, str]) -> None:
+    text = json.dumps({"files": dict(sorted(files.items()))}, indent=2) + "\n"
+    write_atomic(root / MANIFEST, text)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def plan(root: Path, writes: Iterable[FileWrite], force: bool = False) -> list[PlannedWrite]:
+    manifest = read_manifest(root)
+    planned: list[PlannedWrite] = []
+    for write in writes:
+        target = root / write.path
+        old = target.read_text(encoding="utf-8") if target.is_file() else None
+        if old is None:
+            action = CREATE
+        elif old == write.content:
+            action = UNCHANGED
+        elif manifest.get(write.path) == digest(old):
+            action = UPDATE
+        else:
+            action = OVERWRITE if force else CONFLICT
+        planned.append(PlannedWrite(write.path, write.content, action, old))
+    return sorted(planned, key=lambda p: p.path)
+
+
+def apply(root: Path, planned: Iterable[PlannedWrite], allow_conflicts: bool = False) -> None:
+    """Write every planned file.  Conflicts raise FileConflict before anything is written,
+    unless ``allow_conflicts`` (then they are skipped and the rest is written)."""
+    planned = list(planned)
+    conflicts = [p.path for p in planned if p.action == CONFLICT]
+    if conflicts and not allow_conflicts:
+        raise FileConflict(conflicts)
+    manifest = read_manifest(root)
+    for item in planned:
+        if item.action == CONFLICT:
+            continue
+        if item.action != UNCHANGED:
+            write_atomic(root / item.path, item.content)
+        manifest[item.path] = digest(item.content)
+    write_manifest(root, manifest)
+
+
+def record(root: Path, paths: Iterable[str]) -> None:
+    """Record files that were just written by other means (the project blueprint) as bb's own."""
+    manifest = read_manifest(root)
+    for path in paths:
+        target = root / path
+        if target.is_file():
+            manifest[path] = digest(target.read_text(encoding="utf-8"))
+    write_manifest(root, manifest)
