@@ -14,12 +14,18 @@ from betterbase_cli.errors import EXIT_INTERRUPTED, BetterBaseError
 # name -> (module:attribute, one-line help).  The help is here so listing commands imports nothing.
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("betterbase_cli.commands.init:init", "Create a new project from the blueprint."),
-    "dev": ("betterbase_cli.commands.dev:dev", "Run the app with reload and keep the AI context fresh."),
+    "dev": (
+        "betterbase_cli.commands.dev:dev",
+        "Run the app with reload and keep the AI context fresh.",
+    ),
     "migrate": (
         "betterbase_cli.commands.migrate:migrate",
         "Diff the models, write SQL migrations and apply them.",
     ),
-    "import": ("betterbase_cli.commands.importing:import_", "Turn an existing SQL schema into models."),
+    "import": (
+        "betterbase_cli.commands.importing:import_",
+        "Turn an existing SQL schema into models.",
+    ),
     "generate": (
         "betterbase_cli.commands.generate:generate",
         "Generate CRUD endpoints or the AI context from the models.",
@@ -28,7 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "betterbase_cli.commands.context:context",
         "Write the AI context files (same as `bb generate context`).",
     ),
-    "auth": ("betterbase_cli.commands.auth:auth", "Add sign-in, sessions and roles to the project."),
+    "auth": (
+        "betterbase_cli.commands.auth:auth",
+        "Add sign-in, sessions and roles to the project.",
+    ),
 }
 
 
@@ -62,7 +71,9 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Start with `bb init my-app`; every command has --help with an example.",
 )
-@click.version_option(__version__, "-V", "--version", prog_name="bb", message="%(prog)s %(version)s")
+@click.version_option(
+    __version__, "-V", "--version", prog_name="bb", message="%(prog)s %(version)s"
+)
 def cli() -> None:
     """bb: backends you own as code.
 

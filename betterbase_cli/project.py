@@ -1,4 +1,4 @@
-"""Find the project root, read betterbase.toml, and resolve the database URL the way the app does."""
+"""Find the project root, read betterbase.toml and resolve the database URL as the app does."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ class Project:
         for dialect in dialects:
             if dialect not in DIALECTS:
                 raise ConfigError(
-                    f"{self.root / CONFIG_FILE}: unknown dialect {dialect!r} in [database] dialects",
+                    f"{self.root / CONFIG_FILE}: unknown dialect {dialect!r} in [database]",
                     hint=f"use some of: {', '.join(DIALECTS)}",
                 )
         if not dialects:
@@ -137,9 +137,7 @@ class Project:
 
         A relative SQLite path is taken relative to the project root, as the app does.
         """
-        url = os.environ.get("DATABASE_URL") or read_dotenv(self.root / ".env").get(
-            "DATABASE_URL"
-        )
+        url = os.environ.get("DATABASE_URL") or read_dotenv(self.root / ".env").get("DATABASE_URL")
         url = url or self.default_database_url
         return resolve_sqlite_url(url, self.root)
 

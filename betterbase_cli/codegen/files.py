@@ -49,9 +49,7 @@ class PlannedWrite:
     def diff(self) -> str:
         old = (self.old or "").splitlines(keepends=True)
         new = self.content.splitlines(keepends=True)
-        return "".join(
-            difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}", n=2)
-        )
+        return "".join(difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}", n=2))
 
 
 def read_manifest(root: Path) -> dict[str, str]:
@@ -67,8 +65,8 @@ def read_manifest(root: Path) -> dict[str, str]:
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(
             f"{MANIFEST} is corrupt ({exc})",
-            hint=f"restore it from git, or delete it (bb then treats existing generated files "
-            f"as edited and asks for --force)",
+            hint="restore it from git, or delete it (bb then treats existing generated files "
+            "as edited and asks for --force)",
         ) from exc
 
 

@@ -217,9 +217,7 @@ class Schema:
 
     def referencing(self, table: str) -> tuple[tuple[Table, ForeignKey], ...]:
         """Every (table, foreign key) that points at ``table``, self-references included."""
-        return tuple(
-            (t, fk) for t in self.tables for fk in t.foreign_keys if fk.ref_table == table
-        )
+        return tuple((t, fk) for t in self.tables for fk in t.foreign_keys if fk.ref_table == table)
 
 
 # --- deterministic constraint names ------------------------------------------------------------
@@ -333,9 +331,7 @@ def schema_from_json(data: Mapping[str, Any]) -> Schema:
         raise ValueError(f"unsupported snapshot version {version!r}")
     return Schema(
         tables=tuple(_table_from(t) for t in data.get("tables", [])),
-        enums=tuple(
-            Enum(name=e["name"], values=tuple(e["values"])) for e in data.get("enums", [])
-        ),
+        enums=tuple(Enum(name=e["name"], values=tuple(e["values"])) for e in data.get("enums", [])),
     )
 
 
