@@ -1,0 +1,203 @@
+"""The steps behind `bb migrate`: read the models, diff them, write the migration, apply it.
+
+The command module only parses flags and prints; every step here returns a value, so
+``--dry-run`` can show a plan that ``apply`` would carry out unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from betterbase_cli.errors import ConfigError
+from betterbase_cli.migrate import snapshot as snapshots
+from betterbase_cli.migrate.files import (
+    GENERATED,
+    MANUAL,
+    MigrationsFolder,
+    checksum,
+    derive_slug,
+    generated_header,
+    manual_template,
+    slugify,
+)
+
+if TYPE_CHECKING:
+    from betterbase_cli.migrate.questioner import Answers, Asker, Resolved
+    from betterbase_cli.project import Project
+    from betterbase_cli.schema.model import Schema
+
+
+def folder_of(project: Project) -> MigrationsFolder:
+    return MigrationsFolder(project.root, project.migrations_dir, tuple(project.dialects))
+
+
+def read_models(project: Project) -> Schema:
+    """The schema the models describe, read statically; anything not understood is an error."""
+    from betterbase_cli.schema.python_reader import read_project_schema
+
+    return read_project_schema(project, strict=True).schema
+
+
+def load_snapshot(project: Project) -> snapshots.Snapshot:
+    path = snapshots.snapshot_path(project.migrations_dir)
+    return snapshots.load(project.migrations_dir, project.relative(path))
+
+
+@dataclass(frozen=True)
+class Change:
+    """The difference between the snapshot and the models, with the decisions taken."""
+
+    old: Schema
+    new: Schema
+    resolved: Resolved | None  # None when there is nothing to do
+
+    @property
+    def operations(self) -> Sequence[Any]:
+        return self.resolved.result.operations if self.resolved else ()
+
+    @property
+    def destructive(self) -> bool:
+        return any(op.destructive for op in self.operations)
+
+    @property
+    def empty(self) -> bool:
+        return not self.operations
+
+
+def compute_change(project: Project, answers: Answers, ask: Asker | None) -> Change:
+    from betterbase_cli.migrate.questioner import resolve
+
+    old = load_snapshot(project).schema
+    new = read_models(project)
+    if old == new:
+        return Change(old, new, None)
+    resolved = resolve(old, new, answers, ask)
+    if not resolved.result.operations:
+        return Change(old, new, None)
+    return Change(old, new, resolved)
+
+
+def drift(project: Project) -> tuple[Schema, Schema, Any]:
+    """The snapshot, the models and their raw diff (no decisions): what `check` reports."""
+    old = load_snapshot(project).schema
+    new = read_models(project)
+    if old == new:
+        return old, new, None
+    from betterbase_cli.migrate.diff import diff
+
+    return old, new, diff(old, new)
+
+
+@dataclass(frozen=True)
+class NewMigration:
+    """A migration ready to be written: its name, one SQL text per dialect, the snapshot."""
+
+    name: str
+    files: dict[str, str]  # dialect -> SQL text (header included)
+    descriptions: tuple[str, ...]  # "+ create table notes", ...
+    destructive: bool
+    schema: Schema
+
+
+def _statement(sql: str) -> str:
+    text = sql.strip()
+    return text if text.endswith(";") else text + ";"
+
+
+def build_migration(
+    project: Project, change: Change, name: str | None, command: str
+) -> NewMigration:
+    from betterbase_cli.migrate.render import render_sql
+
+    folder = folder_of(project)
+    ops = list(change.operations)
+    descriptions = tuple(f"{op.symbol} {op.describe()}" for op in ops)
+    slug = (
+        slugify(name)
+        if name
+        else derive_slug(re.sub(r"\s*\(.*?\)", "", op.describe()) for op in ops)
+    )
+    if name and not slug:
+        raise ConfigError(f"--name {name!r} has no letters or digits", hint="e.g. --name add_posts")
+    full = f"{folder.next_number():04d}_{slug}"
+    files: dict[str, str] = {}
+    for dialect in project.dialects:
+        statements = render_sql(ops, dialect, change.old, change.new)
+        header = generated_header(command, full, dialect, descriptions)
+        body = "\n\n".join(_statement(s) for s in statements)
+        files[dialect] = header + "\n" + (body + "\n" if body else "-- nothing to do here\n")
+    return NewMigration(full, files, descriptions, change.destructive, change.new)
+
+
+@dataclass(frozen=True)
+class Written:
+    paths: tuple[Path, ...]
+    undo: tuple[tuple[Path, str | None], ...]  # (path, previous content or None if new)
+
+    def rollback(self) -> None:
+        """Put the folder back as it was (bb made these files a moment ago)."""
+        from betterbase_cli.codegen.files import write_atomic
+
+        for path, previous in reversed(self.undo):
+            if previous is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, previous)
+
+
+def _previous(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def write_migration(project: Project, migration: NewMigration) -> Written:
+    from betterbase_cli.codegen.files import write_atomic
+
+    folder = folder_of(project)
+    records = folder.read_records()
+    undo: list[tuple[Path, str | None]] = []
+    paths: list[Path] = []
+    for dialect, text in migration.files.items():
+        path = folder.file(dialect, migration.name)
+        if path.exists():
+            raise ConfigError(
+                f"{project.relative(path)} already exists",
+                hint="bb numbers migrations after the highest one; remove the stray file",
+            )
+        undo.append((path, None))
+        write_atomic(path, text)
+        paths.append(path)
+    undo.append((folder.checksums_path, _previous(folder.checksums_path)))
+    records[migration.name] = {
+        "kind": GENERATED,
+        "destructive": migration.destructive,
+        "files": {d: checksum(t) for d, t in sorted(migration.files.items())},
+    }
+    folder.write_records(records)
+    snap = snapshots.snapshot_path(project.migrations_dir)
+    undo.append((snap, _previous(snap)))
+    snapshots.save(project.migrations_dir, migration.schema, migration.name)
+    return Written(tuple(paths), tuple(undo))
+
+
+def new_manual(project: Project, name: str, dry_run: bool = False) -> tuple[str, list[Path]]:
+    """Empty SQL files (one per dialect) for what models cannot say, recorded as manual."""
+    from betterbase_cli.codegen.files import write_atomic
+
+    slug = slugify(name)
+    if not slug:
+        raise ConfigError(f"{name!r} has no letters or digits", hint="e.g. bb migrate new add_view")
+    folder = folder_of(project)
+    full = f"{folder.next_number():04d}_{slug}"
+    paths = [folder.file(d, full) for d in project.dialects]
+    if dry_run:
+        return full, paths
+    for dialect, path in zip(project.dialects, paths, strict=True):
+        write_atomic(path, manual_template(full, dialect))
+    records = folder.read_records()
+    records[full] = {"kind": MANUAL}
+    folder.write_records(records)
+    return full, paths
