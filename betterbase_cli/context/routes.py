@@ -1,0 +1,920 @@
+"""Read a project's FastAPI routes statically: scan each module with `ast`, then link them.
+
+Scanning is a pure function of one file's text (so ``--watch`` caches it by content hash);
+linking follows imports and ``include_router`` calls from every ``FastAPI()`` app down to the
+handlers, adding prefixes and dependencies on the way.  Nothing here imports user code.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from betterbase_cli.schema.model import Location
+
+APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
+ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+DEPENDS = frozenset(
+    {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"}
+)
+# Marker calls in a parameter's default or Annotated[...] metadata, by where the value comes from.
+PARAM_SOURCES = {
+    "Query": "query",
+    "Path": "path",
+    "Header": "header",
+    "Cookie": "cookie",
+    "Body": "body",
+    "Form": "form",
+    "File": "form",
+}
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
+ROUTE_DECORATORS = frozenset((*HTTP_METHODS, "api_route", "websocket"))
+# Types FastAPI injects itself: never a body or a query parameter.
+INJECTED_PREFIXES = ("fastapi.", "starlette.", "sqlalchemy.")
+SCALARS = frozenset(
+    {
+        "int", "float", "str", "bool", "bytes", "uuid.UUID", "datetime.datetime", "datetime.date",
+        "datetime.time", "datetime.timedelta", "decimal.Decimal", "typing.Any", "typing.Literal",
+        "typing.Optional", "typing.Union", "None",
+    }
+)  # fmt: skip
+CONTAINERS = frozenset({"list", "set", "tuple", "typing.List", "typing.Set", "typing.Sequence"})
+ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+# The dependencies `bb auth setup` writes in <package>/auth/: how each one protects a route.
+AUTH_DEPENDENCIES = {"require_auth": "required", "has_role": "required", "get_user": "optional"}
+STATUS_NAME = re.compile(r"HTTP_(\d{3})_")
+PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?}")
+CLASS_LINE = re.compile(r"^class\s+([A-Za-z_]\w*)\s*\(([^)]*)\)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class ScanWarning:
+    """A construct the scanner saw but could not use: never dropped silently."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class DepRef:
+    """A dependency: the qualified name of the callable and literal string arguments (roles)."""
+
+    target: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    source: str  # depends, query, path, header, cookie, body, form, injected, unknown
+    annotation: str | None = None  # source text of the type
+    type_name: str | None = None  # qualified name of the outer type when it is a plain name
+    dep: DepRef | None = None
+
+
+@dataclass(frozen=True)
+class RouterDef:
+    kind: str  # "app" or "router"
+    prefix: str
+    dependencies: tuple[DepRef, ...]
+    tags: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class RouteDef:
+    router: str  # qualified name of the router or app it was declared on
+    methods: tuple[str, ...]  # empty for a websocket
+    path: str
+    function: str
+    line: int
+    params: tuple[Param, ...]
+    dependencies: tuple[DepRef, ...]
+    response_model: str | None
+    status_code: int | None
+    tags: tuple[str, ...]
+    summary: str | None
+    include_in_schema: bool
+    websocket: bool = False
+
+
+@dataclass(frozen=True)
+class IncludeDef:
+    parent: str  # qualified name of the router or app that includes
+    child: str  # qualified name of the router included
+    prefix: str
+    dependencies: tuple[DepRef, ...]
+    tags: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class ModuleScan:
+    """What one module declares; a pure function of its text and path."""
+
+    module: str
+    path: str
+    imports: Mapping[str, str]
+    routers: Mapping[str, RouterDef]
+    routes: tuple[RouteDef, ...]
+    includes: tuple[IncludeDef, ...]
+    functions: Mapping[str, tuple[Param, ...]]  # module-level function -> its parameters
+    aliases: Mapping[str, tuple[DepRef, ...]]  # X = Annotated[T, Depends(f)] -> dependencies
+    classes: Mapping[str, tuple[str, ...]]  # module-level class -> qualified base names
+    warnings: tuple[ScanWarning, ...]
+    uses_fastapi: bool
+
+
+@dataclass(frozen=True)
+class Route:
+    """One method on one path, as the running app would serve it."""
+
+    method: str  # GET, POST, ... or WEBSOCKET
+    path: str
+    function: str
+    module: str
+    location: Location
+    path_params: tuple[str, ...]
+    query_params: tuple[str, ...]
+    body: str | None
+    response_model: str | None
+    status_code: int | None
+    auth: str | None  # "required", "optional" or None
+    roles: tuple[str, ...]
+    tags: tuple[str, ...]
+    summary: str | None
+    include_in_schema: bool
+
+    @property
+    def sort_key(self) -> tuple[str, str, str, int]:
+        return (self.path, self.method, self.location.path, self.location.line)
+
+
+@dataclass(frozen=True)
+class RouteScan:
+    routes: tuple[Route, ...]
+    warnings: tuple[ScanWarning, ...]
+
+
+class ScanError(Exception):
+    """The module does not parse: where, and why."""
+
+    def __init__(self, path: str, line: int, col: int, message: str) -> None:
+        super().__init__(f"{path}:{line}:{col}: {message}")
+        self.path, self.line, self.col, self.message = path, line, col, message
+
+
+def module_name(rel_path: str) -> tuple[str, bool]:
+    """`app/routes/posts.py` -> ("app.routes.posts", False); `app/routes/__init__.py` ->
+    ("app.routes", True)."""
+    parts = rel_path[: -len(".py")].split("/") if rel_path.endswith(".py") else rel_path.split("/")
+    if parts[-1] == "__init__":
+        return ".".join(parts[:-1]), True
+    return ".".join(parts), False
+
+
+def is_candidate(text: str) -> bool:
+    """Cheap test for files that can declare routes, routers or their dependencies."""
+    return "fastapi" in text or "router" in text
+
+
+def class_index(text: str, rel_path: str) -> dict[str, tuple[str, ...]]:
+    """Classes and base names of a file that is not scanned, by regular expression (cheap)."""
+    module, _ = module_name(rel_path)
+    return {
+        f"{module}.{name}": tuple(b.strip().rsplit(".", 1)[-1] for b in bases.split(","))
+        for name, bases in CLASS_LINE.findall(text)
+    }
+
+
+# --- scanning one module -----------------------------------------------------------------------
+
+
+class _Scanner:
+    def __init__(self, text: str, rel_path: str) -> None:
+        self.path = rel_path
+        self.module, self.is_package = module_name(rel_path)
+        try:
+            self.tree = ast.parse(text, filename=rel_path)
+        except SyntaxError as exc:
+            raise ScanError(
+                rel_path, exc.lineno or 1, exc.offset or 0, exc.msg or "invalid syntax"
+            ) from exc
+        self.imports: dict[str, str] = {}
+        self.constants: dict[str, str] = {}
+        self.routers: dict[str, RouterDef] = {}
+        self.routes: list[RouteDef] = []
+        self.includes: list[IncludeDef] = []
+        self.functions: dict[str, tuple[Param, ...]] = {}
+        self.aliases: dict[str, tuple[DepRef, ...]] = {}
+        self.classes: dict[str, tuple[str, ...]] = {}
+        self.defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.warnings: list[ScanWarning] = []
+        self.uses_fastapi = False
+
+    def warn(self, node: ast.AST, message: str) -> None:
+        self.warnings.append(ScanWarning(self.path, getattr(node, "lineno", 1), message))
+
+    # names -> qualified names
+
+    def qualify(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name):
+            return self.imports.get(node.id, f"{self.module}.{node.id}")
+        if isinstance(node, ast.Attribute):
+            base = self.qualify(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if isinstance(node, ast.Subscript):
+            return self.qualify(node.value)
+        return None
+
+    def _absolute(self, level: int, module: str | None) -> str:
+        if level == 0:
+            return module or ""
+        parts = self.module.split(".")
+        keep = len(parts) - level + (1 if self.is_package else 0)
+        base = parts[: max(keep, 0)]
+        return ".".join([*base, module] if module else base)
+
+    def statements(self, body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+        """Module-level statements, looking inside if/try/with blocks (not functions)."""
+        for stmt in body:
+            yield stmt
+            if isinstance(stmt, ast.If):
+                yield from self.statements(stmt.body)
+                yield from self.statements(stmt.orelse)
+            elif isinstance(stmt, ast.Try):
+                yield from self.statements(stmt.body)
+                for handler in stmt.handlers:
+                    yield from self.statements(handler.body)
+                yield from self.statements(stmt.orelse)
+                yield from self.statements(stmt.finalbody)
+            elif isinstance(stmt, ast.With):
+                yield from self.statements(stmt.body)
+
+    # literal values
+
+    def string(self, node: ast.expr | None) -> str | None:
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in self.constants:
+            return self.constants[node.id]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.string(node.left), self.string(node.right)
+            return left + right if left is not None and right is not None else None
+        if isinstance(node, ast.JoinedStr):
+            parts: list[str] = []
+            for value in node.values:
+                if isinstance(value, ast.FormattedValue):
+                    inner = self.string(value.value)
+                    if inner is None or value.format_spec is not None:
+                        return None
+                    parts.append(inner)
+                else:
+                    text = self.string(value)
+                    if text is None:
+                        return None
+                    parts.append(text)
+            return "".join(parts)
+        return None
+
+    def strings(self, node: ast.expr | None) -> tuple[str, ...]:
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            found = (self.string(e) for e in node.elts)
+            return tuple(s for s in found if s is not None)
+        return ()
+
+    def status(self, node: ast.expr | None) -> int | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return node.value
+        if isinstance(node, (ast.Attribute, ast.Name)):
+            name = node.attr if isinstance(node, ast.Attribute) else node.id
+            match = STATUS_NAME.match(name)
+            if match:
+                return int(match.group(1))
+        if node is not None:
+            self.warn(node, "status_code is not a number or status.HTTP_*; recorded as unknown")
+        return None
+
+    # dependencies
+
+    def is_depends(self, node: ast.expr) -> bool:
+        return isinstance(node, ast.Call) and self.qualify(node.func) in DEPENDS
+
+    def dep_of(self, call: ast.Call, annotation: ast.expr | None = None) -> DepRef | None:
+        """`Depends(f)` / `Depends(has_role("admin"))` / `x: T = Depends()` -> a DepRef."""
+        target = call.args[0] if call.args else None
+        for keyword in call.keywords:
+            if keyword.arg == "dependency":
+                target = keyword.value
+        if target is None:
+            target = self._annotation_type(annotation)
+        if target is None:
+            return None
+        if isinstance(target, ast.Call):
+            name = self.qualify(target.func)
+            roles: list[str] = []
+            for arg in target.args:
+                text = self.string(arg)
+                roles.extend([text] if text is not None else self.strings(arg))
+            return DepRef(name, tuple(roles)) if name else None
+        name = self.qualify(target)
+        return DepRef(name) if name else None
+
+    def dep_list(self, node: ast.expr | None) -> tuple[DepRef, ...]:
+        if not isinstance(node, (ast.List, ast.Tuple)):
+            return ()
+        found = (
+            self.dep_of(e) for e in node.elts if isinstance(e, ast.Call) and self.is_depends(e)
+        )
+        return tuple(d for d in found if d is not None)
+
+    def _annotation_type(self, annotation: ast.expr | None) -> ast.expr | None:
+        if (
+            isinstance(annotation, ast.Subscript)
+            and self.qualify(annotation.value) in ANNOTATED
+            and isinstance(annotation.slice, ast.Tuple)
+        ):
+            return annotation.slice.elts[0]
+        return annotation
+
+    def annotated_deps(self, annotation: ast.expr) -> tuple[DepRef, ...]:
+        if not (
+            isinstance(annotation, ast.Subscript)
+            and self.qualify(annotation.value) in ANNOTATED
+            and isinstance(annotation.slice, ast.Tuple)
+        ):
+            return ()
+        elts = annotation.slice.elts
+        found = (
+            self.dep_of(m, elts[0])
+            for m in elts[1:]
+            if isinstance(m, ast.Call) and self.is_depends(m)
+        )
+        return tuple(d for d in found if d is not None)
+
+    # parameters
+
+    def params(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Param, ...]:
+        args = fn.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+        defaults.extend(args.defaults)
+        pairs = [
+            *zip(positional, defaults, strict=True),
+            *zip(args.kwonlyargs, args.kw_defaults, strict=True),
+        ]
+        return tuple(self.param(arg, default) for arg, default in pairs)
+
+    def param(self, arg: ast.arg, default: ast.expr | None) -> Param:
+        annotation = arg.annotation
+        text = ast.unparse(annotation) if annotation is not None else None
+        markers: list[ast.Call] = []
+        inner = annotation
+        if (
+            isinstance(annotation, ast.Subscript)
+            and self.qualify(annotation.value) in ANNOTATED
+            and isinstance(annotation.slice, ast.Tuple)
+        ):
+            inner = annotation.slice.elts[0]
+            text = ast.unparse(inner)
+            markers = [m for m in annotation.slice.elts[1:] if isinstance(m, ast.Call)]
+        if isinstance(default, ast.Call):
+            markers.append(default)
+        for marker in markers:
+            qualified = self.qualify(marker.func) or ""
+            if qualified in DEPENDS:
+                return Param(arg.arg, "depends", text, dep=self.dep_of(marker, inner))
+            short = qualified.rsplit(".", 1)[-1]
+            if qualified.startswith("fastapi.") and short in PARAM_SOURCES:
+                return Param(arg.arg, PARAM_SOURCES[short], text)
+        type_name = self._outer_type(inner)
+        if type_name and type_name.startswith(INJECTED_PREFIXES):
+            return Param(arg.arg, "injected", text, type_name)
+        return Param(arg.arg, "unknown", text, type_name)
+
+    def _outer_type(self, node: ast.expr | None) -> str | None:
+        """The qualified name that decides what a parameter is: `X | None` -> X, list[X] -> X."""
+        if node is None:
+            return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            for side in (node.left, node.right):
+                if not (isinstance(side, ast.Constant) and side.value is None):
+                    return self._outer_type(side)
+        if isinstance(node, ast.Constant):
+            return "None" if node.value is None else None
+        if isinstance(node, ast.Subscript):
+            outer = self.qualify(node.value) or ""
+            builtin = outer.rsplit(".", 1)[-1]
+            if outer in CONTAINERS or builtin in ("list", "set", "tuple"):
+                return "list"  # FastAPI reads a bare list parameter from the body
+            if outer in ("typing.Optional", "typing.Union"):
+                options = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                for option in options:
+                    if not (isinstance(option, ast.Constant) and option.value is None):
+                        return self._outer_type(option)
+            return outer
+        qualified = self.qualify(node)
+        if isinstance(node, ast.Name) and qualified == f"{self.module}.{node.id}":
+            if node.id in ("int", "float", "str", "bool", "bytes", "list", "dict", "set"):
+                return node.id
+        return qualified
+
+    # the module
+
+    def scan(self) -> ModuleScan:
+        body = list(self.statements(self.tree.body))
+        for stmt in body:
+            self.collect_imports(stmt)
+        for stmt in body:
+            self.collect_definitions(stmt)
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.collect_routes(stmt)
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                self.collect_call(stmt.value)
+        return ModuleScan(
+            module=self.module,
+            path=self.path,
+            imports=self.imports,
+            routers=self.routers,
+            routes=tuple(self.routes),
+            includes=tuple(self.includes),
+            functions=self.functions,
+            aliases=self.aliases,
+            classes=self.classes,
+            warnings=tuple(self.warnings),
+            uses_fastapi=self.uses_fastapi,
+        )
+
+    def collect_imports(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    self.imports[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    self.imports[top] = top
+                if alias.name.split(".")[0] in ("fastapi", "starlette"):
+                    self.uses_fastapi = True
+        elif isinstance(stmt, ast.ImportFrom):
+            base = self._absolute(stmt.level, stmt.module)
+            if base.split(".")[0] in ("fastapi", "starlette"):
+                self.uses_fastapi = True
+            for alias in stmt.names:
+                if alias.name != "*":
+                    self.imports[alias.asname or alias.name] = f"{base}.{alias.name}"
+
+    def collect_definitions(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.defs[stmt.name] = stmt
+            self.functions[stmt.name] = self.params(stmt)
+            return
+        if isinstance(stmt, ast.ClassDef):
+            bases = (self.qualify(b) for b in stmt.bases)
+            self.classes[stmt.name] = tuple(b for b in bases if b)
+            return
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            target, value = stmt.target, stmt.value
+        else:
+            return
+        if not isinstance(target, ast.Name):
+            return
+        text = self.string(value)
+        if text is not None:
+            self.constants[target.id] = text
+        elif isinstance(value, ast.Call):
+            self.router_definition(target.id, value)
+        elif isinstance(value, ast.Subscript):
+            deps = self.annotated_deps(value)
+            if deps:
+                self.aliases[target.id] = deps
+
+    def router_definition(self, name: str, call: ast.Call) -> None:
+        qualified = self.qualify(call.func)
+        if qualified not in APP_CLASSES and qualified not in ROUTER_CLASSES:
+            return
+        kwargs = {k.arg: k.value for k in call.keywords if k.arg}
+        prefix = ""
+        if "prefix" in kwargs:
+            prefix = self.string(kwargs["prefix"]) or ""
+            if self.string(kwargs["prefix"]) is None:
+                self.warn(call, f"the prefix of `{name}` is not a string bb can read; taken as ''")
+        self.routers[name] = RouterDef(
+            kind="app" if qualified in APP_CLASSES else "router",
+            prefix=prefix,
+            dependencies=self.dep_list(kwargs.get("dependencies")),
+            tags=self.strings(kwargs.get("tags")),
+            line=call.lineno,
+        )
+
+    def collect_routes(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for decorator in fn.decorator_list:
+            if not (
+                isinstance(decorator, ast.Call)
+                and isinstance(decorator.func, ast.Attribute)
+                and decorator.func.attr in ROUTE_DECORATORS
+            ):
+                continue
+            owner = self.qualify(decorator.func.value)
+            if owner is not None:
+                self.add_route(owner, decorator.func.attr, decorator, fn)
+
+    def add_route(
+        self,
+        owner: str,
+        kind: str,
+        call: ast.Call,
+        fn: ast.FunctionDef | ast.AsyncFunctionDef,
+        path_node: ast.expr | None = None,
+    ) -> None:
+        kwargs = {k.arg: k.value for k in call.keywords if k.arg}
+        if path_node is None:
+            path_node = call.args[0] if call.args else kwargs.get("path")
+        path = self.string(path_node)
+        if path is None:
+            self.warn(call, f"the path of route `{fn.name}` is not a string bb can read; left out")
+            return
+        websocket = kind in ("websocket", "add_api_websocket_route")
+        if websocket:
+            methods: tuple[str, ...] = ()
+        elif kind in HTTP_METHODS:
+            methods = (kind.upper(),)
+        else:
+            listed = self.strings(kwargs.get("methods"))
+            if "methods" in kwargs and not listed:
+                self.warn(call, f"the methods of route `{fn.name}` are not literal; taken as GET")
+            methods = tuple(sorted({m.upper() for m in listed})) or ("GET",)
+        response_model: str | None
+        if "response_model" in kwargs:
+            node = kwargs["response_model"]
+            is_none = isinstance(node, ast.Constant) and node.value is None
+            response_model = None if is_none else ast.unparse(node)
+        else:
+            response_model = self._return_model(fn)
+        include = kwargs.get("include_in_schema")
+        summary = self.string(kwargs.get("summary")) or _first_line(ast.get_docstring(fn))
+        self.routes.append(
+            RouteDef(
+                router=owner,
+                methods=methods,
+                path=path,
+                function=fn.name,
+                line=fn.lineno,
+                params=self.params(fn),
+                dependencies=self.dep_list(kwargs.get("dependencies")),
+                response_model=None if websocket else response_model,
+                status_code=self.status(kwargs["status_code"]) if "status_code" in kwargs else None,
+                tags=self.strings(kwargs.get("tags")),
+                summary=summary,
+                include_in_schema=not (
+                    isinstance(include, ast.Constant) and include.value is False
+                ),
+                websocket=websocket,
+            )
+        )
+
+    def _return_model(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+        returns = fn.returns
+        if returns is None or (isinstance(returns, ast.Constant) and returns.value is None):
+            return None
+        outer = self._outer_type(returns) or ""
+        if outer.startswith(INJECTED_PREFIXES) or outer == "None":
+            return None  # a Response subclass: FastAPI uses no response model
+        return ast.unparse(returns)
+
+    def collect_call(self, call: ast.Call) -> None:
+        if not isinstance(call.func, ast.Attribute):
+            return
+        method = call.func.attr
+        if method not in ("include_router", "add_api_route", "add_api_websocket_route"):
+            return
+        owner = self.qualify(call.func.value)
+        if owner is None:
+            return
+        kwargs = {k.arg: k.value for k in call.keywords if k.arg}
+        if method == "include_router":
+            child_node = call.args[0] if call.args else kwargs.get("router")
+            child = self.qualify(child_node) if child_node is not None else None
+            if child is None:
+                self.warn(
+                    call, "include_router() of something bb cannot follow; its routes are left out"
+                )
+                return
+            prefix = self.string(kwargs.get("prefix")) if "prefix" in kwargs else ""
+            if prefix is None:
+                self.warn(
+                    call, "the include_router() prefix is not a string bb can read; taken as ''"
+                )
+            self.includes.append(
+                IncludeDef(
+                    parent=owner,
+                    child=child,
+                    prefix=prefix or "",
+                    dependencies=self.dep_list(kwargs.get("dependencies")),
+                    tags=self.strings(kwargs.get("tags")),
+                    line=call.lineno,
+                )
+            )
+            return
+        endpoint = call.args[1] if len(call.args) > 1 else kwargs.get("endpoint")
+        if not isinstance(endpoint, ast.Name) or endpoint.id not in self.defs:
+            self.warn(call, f"{method}() with an endpoint bb cannot find in this module; left out")
+            return
+        path_node = call.args[0] if call.args else kwargs.get("path")
+        self.add_route(owner, method, call, self.defs[endpoint.id], path_node)
+
+
+def _first_line(text: str | None) -> str | None:
+    if not text:
+        return None
+    return text.strip().splitlines()[0].strip() or None
+
+
+def scan_module(text: str, rel_path: str) -> ModuleScan:
+    """Scan one module's text.  Raises ScanError when it does not parse."""
+    return _Scanner(text, rel_path).scan()
+
+
+# --- linking modules into routes ---------------------------------------------------------------
+
+
+@dataclass
+class _Linker:
+    scans: Mapping[str, ModuleScan]
+    package: str
+    classes: Mapping[str, tuple[str, ...]]
+    warnings: list[ScanWarning] = field(default_factory=list)
+    routers: dict[str, tuple[ModuleScan, RouterDef]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for scan in self.scans.values():
+            for name, router in scan.routers.items():
+                self.routers[f"{scan.module}.{name}"] = (scan, router)
+
+    def resolve(self, qualified: str) -> str:
+        """Follow imports through scanned modules to where a name is defined."""
+        seen: set[str] = set()
+        while qualified not in seen:
+            seen.add(qualified)
+            module, _, name = qualified.rpartition(".")
+            scan = self.scans.get(module)
+            if scan is None:
+                # a name inside a module inside a package: try one level up (app.routes.posts.x)
+                return qualified
+            target = scan.imports.get(name)
+            if target is None or target == qualified:
+                return qualified
+            qualified = target
+        return qualified
+
+    def auth_of(self, deps: Iterable[DepRef]) -> tuple[str | None, tuple[str, ...]]:
+        level: str | None = None
+        roles: set[str] = set()
+        pending = list(deps)
+        seen: set[str] = set()
+        while pending:
+            dep = pending.pop()
+            target = self.resolve(dep.target)
+            key = f"{target}{dep.args}"
+            if key in seen:
+                continue
+            seen.add(key)
+            module, _, name = target.rpartition(".")
+            if name in AUTH_DEPENDENCIES and "auth" in module.split("."):
+                found = AUTH_DEPENDENCIES[name]
+                level = "required" if "required" in (level, found) else found
+                if name == "has_role":
+                    roles.update(dep.args)
+                continue
+            scan = self.scans.get(module)
+            for param in scan.functions.get(name, ()) if scan is not None else ():
+                if param.dep is not None:
+                    pending.append(param.dep)
+                elif param.source == "unknown":
+                    pending.extend(self.alias_deps(param.type_name))
+        return level, tuple(sorted(roles))
+
+    def alias_deps(self, type_name: str | None) -> tuple[DepRef, ...]:
+        if not type_name:
+            return ()
+        target = self.resolve(type_name)
+        module, _, name = target.rpartition(".")
+        scan = self.scans.get(module)
+        return scan.aliases.get(name, ()) if scan else ()
+
+    def is_query_type(self, type_name: str | None) -> bool:
+        if (
+            type_name is None
+            or type_name in SCALARS
+            or type_name.startswith(("datetime.", "uuid."))
+        ):
+            return True
+        target = self.resolve(type_name)
+        module, _, name = target.rpartition(".")
+        scan = self.scans.get(module)
+        bases = scan.classes.get(name) if scan else self.classes.get(target)
+        if bases is None:
+            return False
+        return any(b.rsplit(".", 1)[-1] in ("Enum", "StrEnum", "IntEnum") for b in bases)
+
+    def link(self) -> RouteScan:
+        children: dict[str, list[tuple[ModuleScan, IncludeDef]]] = {}
+        for scan in self.scans.values():
+            for include in scan.includes:
+                parent = self.resolve(include.parent)
+                child = self.resolve(include.child)
+                if child not in self.routers:
+                    self.warnings.append(
+                        ScanWarning(
+                            scan.path,
+                            include.line,
+                            f"include_router() of `{include.child}`, which is not an APIRouter "
+                            "bb can find; its routes are left out",
+                        )
+                    )
+                    continue
+                if parent not in self.routers:
+                    self.warnings.append(
+                        ScanWarning(
+                            scan.path,
+                            include.line,
+                            f"include_router() on `{include.parent}`, which is not a FastAPI app "
+                            "or APIRouter bb can find; left out",
+                        )
+                    )
+                    continue
+                children.setdefault(parent, []).append(
+                    (scan, IncludeDef(parent, child, include.prefix, include.dependencies,
+                                      include.tags, include.line))
+                )  # fmt: skip
+        own: dict[str, list[tuple[ModuleScan, RouteDef]]] = {}
+        for scan in self.scans.values():
+            for route in scan.routes:
+                owner = self.resolve(route.router)
+                if owner not in self.routers:
+                    if scan.uses_fastapi:
+                        self.warnings.append(
+                            ScanWarning(
+                                scan.path,
+                                route.line,
+                                f"route `{route.function}` is declared on `{route.router}`, which "
+                                "is not a FastAPI app or APIRouter bb can find; left out",
+                            )
+                        )
+                    continue
+                own.setdefault(owner, []).append((scan, route))
+
+        routes: dict[tuple[str, str, str, int], Route] = {}
+        reached: set[str] = set()
+        apps = sorted(q for q, (_, r) in self.routers.items() if r.kind == "app")
+        roots = apps or sorted(
+            q
+            for q in self.routers
+            if not any(q == i.child for v in children.values() for _, i in v)
+        )
+        for root in roots:
+            scan, router = self.routers[root]
+            self.walk(root, router.prefix, router.dependencies, router.tags, children, own,
+                      routes, reached, (root,))  # fmt: skip
+        if not apps and self.routers:
+            self.warnings.append(
+                ScanWarning(
+                    next(iter(self.routers.values()))[0].path,
+                    1,
+                    "no FastAPI() app found; routes are listed as their routers declare them",
+                )
+            )
+        for qualified, items in sorted(own.items()):
+            if qualified not in reached and items:
+                scan, router = self.routers[qualified]
+                self.warnings.append(
+                    ScanWarning(
+                        scan.path,
+                        router.line,
+                        f"router `{qualified.rsplit('.', 1)[-1]}` is not included in any app, so "
+                        f"its {len(items)} route(s) are not served (add it with include_router)",
+                    )
+                )
+        ordered = sorted(routes.values(), key=lambda r: r.sort_key)
+        warnings = sorted(set(self.warnings), key=lambda w: (w.path, w.line, w.message))
+        return RouteScan(tuple(ordered), tuple(warnings))
+
+    def walk(
+        self,
+        qualified: str,
+        prefix: str,
+        deps: tuple[DepRef, ...],
+        tags: tuple[str, ...],
+        children: Mapping[str, list[tuple[ModuleScan, IncludeDef]]],
+        own: Mapping[str, list[tuple[ModuleScan, RouteDef]]],
+        out: dict[tuple[str, str, str, int], Route],
+        reached: set[str],
+        stack: tuple[str, ...],
+    ) -> None:
+        reached.add(qualified)
+        for scan, route in own.get(qualified, ()):
+            for made in self.make_routes(scan, route, prefix, deps, tags):
+                out[made.sort_key] = made
+        for scan, include in children.get(qualified, ()):
+            if include.child in stack:
+                self.warnings.append(
+                    ScanWarning(scan.path, include.line, "a router includes itself; cycle ignored")
+                )
+                continue
+            _, child = self.routers[include.child]
+            self.walk(
+                include.child,
+                prefix + include.prefix + child.prefix,
+                deps + include.dependencies + child.dependencies,
+                tags + include.tags + child.tags,
+                children,
+                own,
+                out,
+                reached,
+                (*stack, include.child),
+            )
+
+    def make_routes(
+        self,
+        scan: ModuleScan,
+        route: RouteDef,
+        prefix: str,
+        deps: tuple[DepRef, ...],
+        tags: tuple[str, ...],
+    ) -> Iterator[Route]:
+        path = prefix + route.path
+        path_params = tuple(PATH_PARAM.findall(path))
+        all_deps = list(deps + route.dependencies)
+        query: list[str] = []
+        body: list[tuple[str, str]] = []
+        for param in route.params:
+            if param.source == "depends":
+                if param.dep is not None:
+                    all_deps.append(param.dep)
+                continue
+            alias = self.alias_deps(param.type_name) if param.source == "unknown" else ()
+            if alias:
+                all_deps.extend(alias)
+            elif param.name in path_params or param.source in ("path", "injected", "header",
+                                                                "cookie"):  # fmt: skip
+                continue
+            elif param.source == "query" or (
+                param.source == "unknown" and self.is_query_type(param.type_name)
+            ):
+                query.append(param.name)
+            elif param.source in ("body", "form", "unknown"):
+                body.append((param.name, param.annotation or "Any"))
+        auth, roles = self.auth_of(all_deps)
+        if route.websocket:
+            body_text = None
+            query = []
+        elif len(body) == 1:
+            body_text = body[0][1]
+        elif body:
+            body_text = "{" + ", ".join(f"{n}: {t}" for n, t in body) + "}"
+        else:
+            body_text = None
+        status = route.status_code
+        if status is None and not route.websocket:
+            status = 200
+        for method in route.methods or ("WEBSOCKET",):
+            yield Route(
+                method=method,
+                path=path,
+                function=route.function,
+                module=scan.module,
+                location=Location(scan.path, route.line),
+                path_params=path_params,
+                query_params=tuple(query),
+                body=body_text,
+                response_model=route.response_model,
+                status_code=status,
+                auth=auth,
+                roles=roles,
+                tags=tuple(dict.fromkeys(tags + route.tags)),
+                summary=route.summary,
+                include_in_schema=route.include_in_schema and not route.websocket,
+            )
+
+
+def link_routes(
+    scans: Iterable[ModuleScan],
+    package: str,
+    classes: Mapping[str, tuple[str, ...]] | None = None,
+) -> RouteScan:
+    """Every route served by the project's FastAPI app(s), with full paths, sorted."""
+    by_module = {scan.module: scan for scan in sorted(scans, key=lambda s: s.path)}
+    warnings = [w for scan in by_module.values() for w in scan.warnings]
+    result = _Linker(by_module, package, classes or {}).link()
+    merged = sorted(set(warnings) | set(result.warnings), key=lambda w: (w.path, w.line, w.message))
+    return RouteScan(result.routes, tuple(merged))
