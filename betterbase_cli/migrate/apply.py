@@ -91,12 +91,20 @@ class Plan:
 
 
 def manual_is_destructive(text: str, dialect: str) -> bool:
-    """A manual migration destroys data when it drops tables or columns, truncates or deletes."""
+    """A manual migration destroys data when it drops tables or columns, truncates or deletes.
+    A table dropped and then recreated under its name (a SQLite rebuild) is not a loss."""
     try:
         statements = split_statements(text, dialect)
     except BetterBaseError:
         return True
-    return any(_DESTRUCTIVE_SQL.search(s.text) for s in statements)
+    rebuilt = {m.group(2) for s in statements if (m := _RENAME_TABLE.match(s.text))}
+    for statement in statements:
+        drop = _DROP_TABLE.match(statement.text)
+        if drop and drop.group(1) in rebuilt:
+            continue
+        if _DESTRUCTIVE_SQL.search(statement.text):
+            return True
+    return False
 
 
 def read_files(folder: MigrationsFolder, dialect: str) -> list[MigrationFile]:
