@@ -46,6 +46,7 @@ _PRAGMA_FK = re.compile(r"^PRAGMA\s+foreign_keys\s*=\s*(\w+)\s*;?$", re.IGNORECA
 _PRAGMA_FK_CHECK = re.compile(r"^PRAGMA\s+foreign_key_check\b", re.IGNORECASE)
 _IDENT = r"[\"`\[]?([A-Za-z_][A-Za-z_0-9$]*)[\"`\]]?"
 _DROP_TABLE = re.compile(rf"^DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_IDENT}", re.IGNORECASE)
+_DROP_TRIGGER = re.compile(rf"^DROP\s+TRIGGER\s+(?:IF\s+EXISTS\s+)?{_IDENT}", re.IGNORECASE)
 _RENAME_TABLE = re.compile(rf"^ALTER\s+TABLE\s+{_IDENT}\s+RENAME\s+TO\s+{_IDENT}", re.IGNORECASE)
 _DML = re.compile(rf"^(?:DELETE\s+FROM|UPDATE|INSERT\s+(?:OR\s+\w+\s+)?INTO)\s+{_IDENT}", re.I)
 _DESTRUCTIVE_SQL = re.compile(
@@ -310,6 +311,7 @@ class Prepared:
     foreign_keys_off: bool  # SQLite: run with foreign keys off (a table rebuild)
     rebuilt: tuple[str, ...]  # SQLite tables dropped and recreated under their old name
     transactional: bool
+    dropped_triggers: tuple[str, ...] = ()  # DROP TRIGGER in the file: not to be re-created
 
 
 def prepare(migration: MigrationFile, dialect: str) -> Prepared:
@@ -338,11 +340,18 @@ def prepare(migration: MigrationFile, dialect: str) -> Prepared:
             drop = _DROP_TABLE.match(statement.text)
             if drop:
                 dropped.add(drop.group(1))
+                # Dropping a parent with foreign keys on deletes its children's rows first.
+                fk_off = fk_off or not drop.group(1).startswith("__bb_")
             rename = _RENAME_TABLE.match(statement.text)
             if rename and rename.group(2) in dropped and rename.group(2) not in rebuilt:
                 rebuilt.append(rename.group(2))
     transactional = NO_TRANSACTION_MARK.search(migration.text) is None
-    return Prepared(tuple(kept), fk_off or bool(rebuilt), tuple(rebuilt), transactional)
+    dropped_triggers = tuple(
+        m.group(1) for s in kept if (m := _DROP_TRIGGER.match(s.text)) is not None
+    )
+    return Prepared(
+        tuple(kept), fk_off or bool(rebuilt), tuple(rebuilt), transactional, dropped_triggers
+    )
 
 
 def _insert_ledger(db: Database, migration: MigrationFile) -> None:
@@ -417,6 +426,12 @@ def _apply_sqlite(db: Database, migration: MigrationFile, prepared: Prepared) ->
     if prepared.foreign_keys_off:
         # Must run outside the transaction: inside one SQLite ignores it.
         db.execute("PRAGMA foreign_keys=OFF")
+    legacy_was = bool(db.scalar("PRAGMA legacy_alter_table"))
+    if prepared.rebuilt:
+        # While the old table is gone, RENAME would re-check every view and trigger that
+        # names it and fail ("error in view v: no such table"); the legacy mode skips that,
+        # and the views resolve again once the new table has the old name.
+        db.execute("PRAGMA legacy_alter_table=ON")
     try:
         db.begin()
         try:
@@ -434,6 +449,7 @@ def _apply_sqlite(db: Database, migration: MigrationFile, prepared: Prepared) ->
                 candidates = set(prepared.rebuilt) | _sqlite_references(db, prepared.rebuilt)
                 watched = sorted(t for t in candidates if t in existing and t not in touched)
             before = {table: db.count(table) for table in watched}
+            triggers = _sqlite_triggers(db, prepared)
             for statement in prepared.statements:
                 try:
                     db.execute(statement.text)
@@ -444,6 +460,7 @@ def _apply_sqlite(db: Database, migration: MigrationFile, prepared: Prepared) ->
                     raise MigrationFailed(
                         migration, statement, driver_error_text(exc), rolled_back=True
                     ) from exc
+            _recreate_triggers(db, migration, triggers)
             if prepared.foreign_keys_off:
                 _sqlite_fk_check(db, migration, prepared, watched)
             existing = set(db.table_names())
@@ -467,9 +484,46 @@ def _apply_sqlite(db: Database, migration: MigrationFile, prepared: Prepared) ->
                 db.rollback()
             raise
     finally:
+        if prepared.rebuilt and not legacy_was:
+            db.execute("PRAGMA legacy_alter_table=OFF")
         if prepared.foreign_keys_off and fk_was_on:
             db.execute("PRAGMA foreign_keys=ON")
     return True
+
+
+def _sqlite_triggers(db: Database, prepared: Prepared) -> list[tuple[str, str]]:
+    """Triggers on tables this migration rebuilds: DROP TABLE takes them along, and bb's
+    schema does not know them (a manual migration made them), so they are re-created."""
+    if not prepared.rebuilt:
+        return []
+    marks = ", ".join("?" for _ in prepared.rebuilt)
+    rows = db.query(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        f"AND tbl_name IN ({marks}) ORDER BY name",
+        prepared.rebuilt,
+    )
+    return [(str(n), str(q)) for n, q in rows if n not in prepared.dropped_triggers]
+
+
+def _recreate_triggers(
+    db: Database, migration: MigrationFile, triggers: Sequence[tuple[str, str]]
+) -> None:
+    for name, sql in triggers:
+        if db.query("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)):
+            continue  # the migration made it again itself
+        try:
+            db.execute(sql)
+        except Exception as exc:
+            if not is_driver_error(exc):
+                raise
+            db.rollback()
+            raise MigrationFailed(
+                migration,
+                None,
+                f"trigger {name} could not be re-created after its table was rebuilt "
+                f"({driver_error_text(exc)})",
+                rolled_back=True,
+            ) from exc
 
 
 def _sqlite_fk_check(

@@ -89,6 +89,7 @@ def resolve(
     """Diff until no question is open; ``ask`` is None when bb may not ask."""
     from betterbase_cli.migrate.diff import Decisions, destructive_questions, diff
 
+    _check_rename_names(old, new, answers.renames)
     renames = dict(answers.renames)
     rejected = set(answers.rejected_renames)
     defaults = dict(answers.defaults)
@@ -161,6 +162,42 @@ def _subject(op: Operation) -> str | None:
     if isinstance(op, DropColumn):
         return f"{op.table}.{op.column.name}"
     return None
+
+
+def _check_rename_names(old: Schema, new: Schema, renames: Mapping[str, str]) -> None:
+    """Each --rename names something the snapshot has and the models no longer have, and
+    something the models have that the snapshot does not: anything else is a typo."""
+    wrong: list[str] = []
+    tables = {o: n for o, n in renames.items() if "." not in o}
+    for old_side, new_side in renames.items():
+        if "." not in old_side:
+            ok = (
+                old.has_table(old_side)
+                and not new.has_table(old_side)
+                and new.has_table(new_side)
+                and not old.has_table(new_side)
+            )
+        else:
+            o_table, _, o_col = old_side.rpartition(".")
+            n_table, _, n_col = new_side.rpartition(".")
+            # the column's table may be renamed too (by name on either side)
+            source = next((o for o, n in tables.items() if n == o_table), o_table)
+            target = tables.get(n_table, n_table)
+            ok = (
+                old.has_table(source)
+                and old.table(source).has_column(o_col)
+                and new.has_table(target)
+                and new.table(target).has_column(n_col)
+                and not new.table(target).has_column(o_col)
+            )
+        if not ok:
+            wrong.append(f"{old_side}={new_side}")
+    if wrong:
+        raise UsageError(
+            "--rename " + ", ".join(wrong) + " matches no dropped and added table or column",
+            hint="name the old table/column as in migrations/snapshot.json and the new one as "
+            "in the models (bb migrate --dry-run shows the diff)",
+        )
 
 
 def _check_flags_used(answers: Answers, operations: Sequence[Operation]) -> None:

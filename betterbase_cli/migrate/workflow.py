@@ -103,6 +103,13 @@ class NewMigration:
     schema: Schema
 
 
+def _short(description: str) -> str:
+    """Shorten 'create table notes (5 columns)' to 'create notes' for a migration name."""
+    text = re.sub(r"\s*\(.*?\)", "", description)
+    text = re.sub(r"\b(table|column)\s+", "", text)
+    return text.split(":")[0]
+
+
 def _statement(sql: str) -> str:
     text = sql.strip()
     return text if text.endswith(";") else text + ";"
@@ -116,11 +123,7 @@ def build_migration(
     folder = folder_of(project)
     ops = list(change.operations)
     descriptions = tuple(f"{op.symbol} {op.describe()}" for op in ops)
-    slug = (
-        slugify(name)
-        if name
-        else derive_slug(re.sub(r"\s*\(.*?\)", "", op.describe()) for op in ops)
-    )
+    slug = slugify(name) if name else derive_slug(_short(op.describe()) for op in ops)
     if name and not slug:
         raise ConfigError(f"--name {name!r} has no letters or digits", hint="e.g. --name add_posts")
     full = f"{folder.next_number():04d}_{slug}"

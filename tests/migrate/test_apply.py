@@ -361,3 +361,22 @@ def test_database_of_a_dialect_the_project_does_not_write(tmp_path: Path, pg_url
     result = bb(root, "migrate", "apply", "--database-url", pg_url)
     assert result.exit_code == 1
     assert 'add "postgresql" to [database] dialects' in result.stderr
+
+
+def test_sqlite_rebuild_keeps_views_and_triggers_of_the_table(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    extras = (
+        "CREATE TABLE audit (name TEXT);\n"
+        "CREATE VIEW user_names AS SELECT name FROM users;\n"
+        "CREATE TRIGGER users_audit AFTER INSERT ON users BEGIN\n"
+        "  INSERT INTO audit VALUES (new.name);\nEND;\n"
+    )
+    _manual(root, "tables", {"sqlite": PARENT_CHILD + extras})
+    _manual(root, "rebuild", {"sqlite": REBUILD_USERS.format(where="")})
+    result = bb(root, "migrate", "apply")
+    assert result.exit_code == 0, result.output
+    db = sqlite3.connect(root / "app.db")
+    db.execute("INSERT INTO users (id, name) VALUES (3, 'cy')")
+    assert db.execute("SELECT name FROM audit").fetchall() == [("cy",)]
+    assert db.execute("SELECT count(*) FROM user_names").fetchone() == (3,)
+    assert db.execute("PRAGMA legacy_alter_table").fetchone() == (0,)
