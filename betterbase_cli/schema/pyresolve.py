@@ -217,6 +217,12 @@ _CONVENTION_KEYS = {
 }
 
 
+class FinalName(str):
+    """A name written as `conv("...")`: used exactly as given, no convention applied."""
+
+    __slots__ = ()
+
+
 class NamingError(Exception):
     """A naming-convention token bb cannot fill in."""
 
@@ -275,6 +281,8 @@ class Naming:
         ref_columns: tuple[str, ...] = (),
         expression: str = "",
     ) -> str:
+        if isinstance(explicit, FinalName):
+            return str(explicit)
         template = self.get(kind)
         uses_name = template is not None and "%(constraint_name)s" in template
         if explicit is not None and not uses_name:

@@ -31,6 +31,7 @@ from betterbase_cli.schema.model import (
 )
 from betterbase_cli.schema.pymodule import ModelsModule, module_name, parse_models_file
 from betterbase_cli.schema.pyresolve import (
+    FinalName,
     Naming,
     NamingError,
     PyClass,
@@ -1098,19 +1099,29 @@ class _Builder:
             raise _NotUnderstood(
                 sql, "CheckConstraint expression must be a string", hint='e.g. "price >= 0"'
             )
-        explicit = self._name_kw(call)
+        explicit = self._name_kw(call, module)
         expression = text.strip()
         return CheckConstraint(
             self._name(draft, "ck", explicit, (), expression=expression, node=call, module=module),
             expression,
         )
 
-    def _name_kw(self, call: ast.Call) -> str | None:
+    def _name_kw(self, call: ast.Call, module: ModelsModule | None = None) -> str | None:
         for kw in call.keywords:
             if kw.arg == "name":
                 if _is_none(kw.value):
                     return None
-                text = _const_str(kw.value)
+                value = kw.value
+                if (
+                    module is not None
+                    and isinstance(value, ast.Call)
+                    and sa_name(module.qualify(value.func)) == "conv"
+                    and value.args
+                ):
+                    final = _const_str(value.args[0])
+                    if final is not None:
+                        return FinalName(final)
+                text = _const_str(value)
                 if text is None:
                     raise _NotUnderstood(kw.value, "name= must be a string literal")
                 return text
@@ -1216,12 +1227,9 @@ class _Builder:
         elif what == "UniqueConstraint":
             columns = tuple(draft.column_name(c) for c in self._column_args(module, call.args))
             self._only(kwargs, {"name", "info"}, "UniqueConstraint")
-            draft.uniques.append(
-                UniqueConstraint(
-                    self._name(draft, "uq", self._name_kw(call), columns, node=call, module=module),
-                    columns,
-                )
-            )
+            explicit = self._name_kw(call, module)
+            name = self._name(draft, "uq", explicit, columns, node=call, module=module)
+            draft.uniques.append(UniqueConstraint(name, columns))
         elif what == "CheckConstraint":
             self._only(kwargs, {"name", "info"}, "CheckConstraint")
             draft.checks.append(self._check(draft, module, call))
@@ -1230,7 +1238,7 @@ class _Builder:
             draft.primary_key = tuple(
                 draft.column_name(c) for c in self._column_args(module, call.args)
             )
-            draft.primary_key_name = self._name_kw(call)
+            draft.primary_key_name = self._name_kw(call, module)
         elif what == "ForeignKeyConstraint":
             if len(call.args) < 2:
                 raise _NotUnderstood(call, "ForeignKeyConstraint(columns, refcolumns) expected")
