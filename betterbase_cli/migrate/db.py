@@ -327,7 +327,7 @@ def _connect_mysql(url: DatabaseURL) -> Database:
 
 def driver_error_text(exc: BaseException) -> str:
     """The database's own words for a failed statement, on one line."""
-    args = getattr(exc, "args", ())
+    args: tuple[object, ...] = tuple(getattr(exc, "args", ()))
     if len(args) == 2 and isinstance(args[0], int):  # PyMySQL: (code, message)
         return f"({args[0]}) {args[1]}"
     return " ".join(str(exc).split()) or type(exc).__name__

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from betterbase_cli.errors import ConfigError
 from betterbase_cli.migrate import snapshot as snapshots
@@ -26,6 +26,7 @@ from betterbase_cli.migrate.files import (
 )
 
 if TYPE_CHECKING:
+    from betterbase_cli.migrate.render import Dialect
     from betterbase_cli.migrate.questioner import Answers, Asker, Resolved
     from betterbase_cli.project import Project
     from betterbase_cli.schema.model import Schema
@@ -129,7 +130,7 @@ def build_migration(
     full = f"{folder.next_number():04d}_{slug}"
     files: dict[str, str] = {}
     for dialect in project.dialects:
-        statements = render_sql(ops, dialect, change.old, change.new)
+        statements = render_sql(ops, cast("Dialect", dialect), change.old, change.new)
         header = generated_header(command, full, dialect, descriptions)
         body = "\n\n".join(_statement(s) for s in statements)
         files[dialect] = header + "\n" + (body + "\n" if body else "-- nothing to do here\n")
