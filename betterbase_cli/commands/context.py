@@ -28,9 +28,9 @@ def run(check: bool, watch: bool, dry_run: bool, force: bool) -> None:
         raise UsageError("--check, --watch and --dry-run cannot be combined", hint="pick one")
     project = load_project()
     if watch:
-        from betterbase_cli.context import watch as watching
+        from betterbase_cli.context.watch import watch as watch_project
 
-        watching.watch(project, force=force)
+        watch_project(project, force=force)
         return
     inputs = build.ContextReader(project).read()
     plan = build.plan_context(project, inputs, force=force)

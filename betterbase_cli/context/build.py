@@ -71,18 +71,27 @@ def _read_text(project: Project, path: Path) -> str:
 class _Cached:
     digest: str
     scan: routescan.ModuleScan | None  # None for files that cannot declare routes
-    classes: dict[str, tuple[str, ...]]
+    classes: dict[str, tuple[str, ...]]  # class -> base names, for files not scanned
 
 
 @dataclass
 class ContextReader:
-    """Reads a project's models and routes; parsed files are cached by the hash of their text."""
+    """Reads a project's models and routes; parsed files are cached by the hash of their text.
+
+    ``read()`` reads everything (parsing only files whose text changed); ``read(changed)`` trusts
+    that only the files in ``changed`` may differ, which is what the watcher knows.
+    """
 
     project: Project
     route_cache: dict[str, _Cached] = field(default_factory=dict)
     model_cache: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    route_memo: routescan.RouteMemo = field(default_factory=dict)
+    _paths: dict[str, Path] = field(default_factory=dict)  # route candidates: rel -> path
+    _schema: tuple[Schema, list[str], dict[str, str]] | None = None
+    _routes: tuple[routescan.RouteScan, dict[str, str]] | None = None
+    _retry: set[str] = field(default_factory=set)  # files that failed: read again next time
 
-    def route_files(self) -> list[Path]:
+    def route_files(self) -> dict[str, Path]:
         """Python files of the app package (and the routes folder if it lies elsewhere)."""
         roots = [self.project.root / self.project.package, self.project.routes_dir]
         found: dict[str, Path] = {}
@@ -95,34 +104,61 @@ class ContextReader:
                     if name.endswith(".py"):
                         path = Path(folder, name)
                         found[self.project.relative(path)] = path
-        return [found[k] for k in sorted(found)]
+        return dict(sorted(found.items()))
 
-    def scan_routes(self) -> tuple[routescan.RouteScan, dict[str, str]]:
+    def is_route_file(self, rel: str) -> bool:
+        if not rel.endswith(".py"):
+            return False
+        tops = (self.project.package, self.project.relative(self.project.routes_dir))
+        parts = rel.split("/")
+        return any(rel.startswith(top + "/") for top in tops) and not any(
+            p in SKIP_DIRS or p.startswith(".") for p in parts[:-1]
+        )
+
+    def _load(self, rel: str, path: Path) -> _Cached:
+        text = _read_text(self.project, path)
+        digest = sha256(text)
+        cached = self.route_cache.get(rel)
+        if cached is None or cached.digest != digest:
+            cached = self._parse(text, rel, digest)
+            self.route_cache[rel] = cached
+        return cached
+
+    def scan_routes(
+        self, changed: Iterable[str] | None = None
+    ) -> tuple[routescan.RouteScan, dict[str, str]]:
+        if changed is None or not self._paths:
+            self._paths = self.route_files()
+            for gone in set(self.route_cache) - set(self._paths):
+                del self.route_cache[gone]
+            for rel, path in self._paths.items():
+                self._load(rel, path)
+        else:
+            for rel in changed:
+                path = self.project.root / rel
+                if path.is_file():
+                    self._paths[rel] = path
+                    self._load(rel, path)
+                else:
+                    self._paths.pop(rel, None)
+                    self.route_cache.pop(rel, None)
         scans: list[routescan.ModuleScan] = []
-        classes: dict[str, tuple[str, ...]] = {}
+        classes: dict[str, dict[str, tuple[str, ...]]] = {}
         sources: dict[str, str] = {}
-        seen: set[str] = set()
-        for path in self.route_files():
-            rel = self.project.relative(path)
-            seen.add(rel)
-            text = _read_text(self.project, path)
-            digest = sha256(text)
-            cached = self.route_cache.get(rel)
-            if cached is None or cached.digest != digest:
-                cached = self._parse(text, rel, digest)
-                self.route_cache[rel] = cached
+        for rel in sorted(self._paths):
+            cached = self.route_cache[rel]
             if cached.scan is not None:
                 scans.append(cached.scan)
-                sources[rel] = digest
-            classes.update(cached.classes)
-        for gone in set(self.route_cache) - seen:
-            del self.route_cache[gone]
-        return routescan.link_routes(scans, self.project.package, classes), sources
+                sources[rel] = cached.digest
+            else:
+                classes[routescan.module_name(rel)[0]] = cached.classes
+        linked = routescan.link_routes(scans, self.project.package, classes, self.route_memo)
+        return linked, sources
 
     @staticmethod
     def _parse(text: str, rel: str, digest: str) -> _Cached:
         if not routescan.is_candidate(text):
-            return _Cached(digest, None, routescan.class_index(text, rel))
+            return _Cached(digest, None, routescan.class_index(text))
         try:
             scan = routescan.scan_module(text, rel)
         except routescan.ScanError as exc:
@@ -133,19 +169,52 @@ class ContextReader:
                 f"syntax error: {exc.message}",
                 hint="fix the file and rerun; the context files were left as they were",
             ) from exc
-        module = scan.module
-        return _Cached(digest, scan, {f"{module}.{k}": v for k, v in scan.classes.items()})
+        return _Cached(digest, scan, {})
 
     def read_schema(self) -> tuple[Schema, list[str], dict[str, str]]:
         from betterbase_cli.context import schemainput
 
         return schemainput.read_schema(self.project, self.model_cache)
 
-    def read(self) -> ContextInput:
-        """Read everything (cached files are not parsed again).  Raises SourceError and friends
-        when a file does not parse or cannot be read."""
-        schema, schema_warnings, schema_sources = self.read_schema()
-        scanned, route_sources = self.scan_routes()
+    def is_model_file(self, rel: str) -> bool:
+        if rel in self.model_cache:
+            return True
+        for path in self.project.schema_paths:
+            top = self.project.relative(path)
+            if rel == top or rel.startswith(top + "/"):
+                return True
+        return False
+
+    def read(self, changed: Iterable[str] | None = None) -> ContextInput:
+        """Read the sources (cached files are not parsed again).  Raises SourceError and friends
+        when a file does not parse or cannot be read; that file is read again next time."""
+        rels = None if changed is None else sorted(set(changed) | self._retry)
+        schema_dirty = rels is None or self._schema is None
+        routes_dirty = rels is None or self._routes is None
+        route_rels: list[str] | None = None
+        if rels is not None:
+            schema_dirty = schema_dirty or any(self.is_model_file(r) for r in rels)
+            route_rels = [r for r in rels if self.is_route_file(r)]
+            routes_dirty = routes_dirty or bool(route_rels)
+        try:
+            if schema_dirty:
+                self._schema = None
+                self._schema = self.read_schema()
+            if routes_dirty:
+                self._routes = None
+                self._routes = self.scan_routes(route_rels)
+        except SourceError as exc:
+            self._retry.add(exc.path)
+            raise
+        except BetterBaseError:
+            self._paths = {}  # e.g. an unreadable file: walk and read everything next time
+            raise
+        self._retry.clear()
+        assert self._schema is not None and self._routes is not None
+        (schema, schema_warnings, schema_sources), (scanned, route_sources) = (
+            self._schema,
+            self._routes,
+        )
         warnings = sorted({*schema_warnings, *(str(w) for w in scanned.warnings)})
         sources = dict(sorted({**route_sources, **schema_sources}.items()))
         return ContextInput(schema, scanned.routes, tuple(warnings), sources)
@@ -345,36 +414,168 @@ def route_json(route: routescan.Route) -> dict[str, Any]:
     }
 
 
-def build_context(project: Project, inputs: ContextInput) -> dict[str, Any]:
-    """The `.betterbase-context.json` document (plain JSON data, deterministic order)."""
+def project_json(project: Project) -> dict[str, Any]:
+    return {
+        "name": project.name,
+        "package": project.package,
+        "dialects": project.dialects,
+        "schema_paths": [project.relative(p) for p in project.schema_paths],
+        "routes_dir": project.relative(project.routes_dir),
+        "migrations_dir": project.relative(project.migrations_dir),
+        "api_prefix": project.api_prefix,
+    }
+
+
+def build_context(
+    project: Project,
+    inputs: ContextInput,
+    tables: list[dict[str, Any]] | None = None,
+    header: tuple[dict[str, Any], str] | None = None,
+    routes: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The `.betterbase-context.json` document (plain JSON data, deterministic order).
+
+    ``tables``, ``header`` (project section, ai_prompt) and ``routes`` may come from a cache.
+    """
     schema = inputs.schema
+    if tables is None:
+        tables = [table_json(schema, t) for t in schema.tables]
+    project_data, prompt = header or (project_json(project), ai_prompt(project))
     return {
         "$schema": SCHEMA_URL,
         "version": CONTEXT_VERSION,
         "generator": f"bb {__version__}",
-        "project": {
-            "name": project.name,
-            "package": project.package,
-            "dialects": project.dialects,
-            "schema_paths": [project.relative(p) for p in project.schema_paths],
-            "routes_dir": project.relative(project.routes_dir),
-            "migrations_dir": project.relative(project.migrations_dir),
-            "api_prefix": project.api_prefix,
-        },
-        "ai_prompt": ai_prompt(project),
-        "tables": [table_json(schema, t) for t in schema.tables],
+        "project": project_data,
+        "ai_prompt": prompt,
+        "tables": tables,
         "enums": [
             {"name": e.name, "values": list(e.values), "location": str_location(e.location)}
             for e in schema.enums
         ],
-        "routes": [route_json(r) for r in inputs.routes],
+        "routes": routes if routes is not None else [route_json(r) for r in inputs.routes],
         "sources": {path: f"sha256:{digest}" for path, digest in sorted(inputs.sources.items())},
         "warnings": list(inputs.warnings),
     }
 
 
-def render_json(data: Mapping[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_CONTAINERS = (dict, list)
+# Below the top level, keys whose value is null, false or empty are left out (the JSON Schema
+# gives their defaults), except these, which are always written.
+ALWAYS = frozenset({"name", "type", "nullable", "primary_key", "auth", "method", "path", "columns"})
+
+
+def _trim(value: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v
+        for k, v in value.items()
+        if k in ALWAYS or not (v is None or v is False or v == [] or v == {})
+    }
+
+
+def _flat(value: dict[str, Any] | list[Any]) -> bool:
+    """True when nothing below the value's children is a container (a column, a route)."""
+    for child in value.values() if isinstance(value, dict) else value:
+        if isinstance(child, dict):
+            child = list(child.values())
+        if isinstance(child, list):
+            for grandchild in child:
+                if isinstance(grandchild, _CONTAINERS):
+                    return False
+    return True
+
+
+def dump(value: Any, pad: str = "", level: int = 0) -> str:
+    """JSON with one column, route or relation per line: readable diffs, and the C encoder does
+    most of the work (``json.dumps(indent=...)`` falls back to pure Python and is 5x slower)."""
+    if isinstance(value, dict) and level > 1:
+        value = _trim(value)
+    if not isinstance(value, _CONTAINERS) or (level > 1 and _flat(value)):
+        return _ENCODE(value)
+    if not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    inner = pad + "  "
+    if isinstance(value, dict):
+        items = [f"{inner}{_ENCODE(k)}: {dump(v, inner, level + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    return "[\n" + ",\n".join(inner + dump(v, inner, level + 1) for v in value) + "\n" + pad + "]"
+
+
+def render_json(data: Mapping[str, Any], parts: Mapping[str, str] | None = None) -> str:
+    """The file's text; ``parts`` holds already rendered values of top-level keys (a cache)."""
+    parts = parts or {}
+    items = [
+        f"  {_ENCODE(k)}: " + (parts[k] if k in parts else dump(v, "  ", 1))
+        for k, v in data.items()
+    ]
+    return "{\n" + ",\n".join(items) + "\n}\n"
+
+
+class Renderer:
+    """Renders the context files.  `--watch` keeps one, so that while the schema object is the
+    same (most saves touch a route, not the models) the tables are not rendered again."""
+
+    def __init__(self) -> None:
+        # id(route) -> (route, its JSON data, JSON line, docs/schema.md row, AGENTS.md line)
+        self._routes: dict[int, tuple[routescan.Route, dict[str, Any], str, str, str]] = {}
+        self._header: tuple[Project, tuple[dict[str, Any], str]] | None = None
+        self._schema: Schema | None = None
+        self._tables: list[dict[str, Any]] = []
+        self._tables_text = ""
+        self._doc_tables = ""
+
+    def render(
+        self, project: Project, inputs: ContextInput
+    ) -> tuple[dict[str, Any], list[FileWrite], dict[str, str]]:
+        """(the JSON data, whole files bb owns, {path: block body} for shared Markdown files)."""
+        from betterbase_cli.context import markdown
+
+        if inputs.schema is not self._schema:
+            schema = inputs.schema
+            self._tables = [table_json(schema, t) for t in schema.tables]
+            self._tables_text = dump(self._tables, "  ", 1)
+            self._doc_tables = markdown.table_sections(self._tables)
+            self._schema = schema
+        if self._header is None or self._header[0] is not project:
+            self._header = (project, (project_json(project), ai_prompt(project)))
+        routes = self._route_parts(inputs.routes)
+        data = build_context(project, inputs, self._tables, self._header[1], [r[1] for r in routes])
+        routes_text = "[\n" + ",\n".join("    " + r[2] for r in routes) + "\n  ]"
+        parts = {"tables": self._tables_text, "routes": routes_text if routes else "[]"}
+        targets = ai_targets(project)
+        rows = [r[3] for r in routes]
+        whole = [
+            FileWrite(CONTEXT_FILE, render_json(data, parts)),
+            FileWrite(DOCS_FILE, markdown.schema_doc(data, self._doc_tables, rows)),
+        ]
+        if "cursor" in targets:
+            whole.append(FileWrite(markdown.CURSOR_FILE, markdown.cursor_rules(data)))
+        return data, whole, markdown.block_files(data, targets, [r[4] for r in routes])
+
+    def _route_parts(
+        self, routes: Iterable[routescan.Route]
+    ) -> list[tuple[routescan.Route, dict[str, Any], str, str, str]]:
+        """Each route rendered once: the route scanner hands back the same object for a route
+        whose module did not change."""
+        from betterbase_cli.context import markdown
+
+        out = []
+        cache: dict[int, tuple[routescan.Route, dict[str, Any], str, str, str]] = {}
+        for route in routes:
+            hit = self._routes.get(id(route))
+            if hit is None or hit[0] is not route:
+                item = route_json(route)
+                hit = (
+                    route,
+                    item,
+                    _ENCODE(_trim(item)),
+                    markdown.route_row(item),
+                    markdown.route_line(item),
+                )
+            cache[id(route)] = hit
+            out.append(hit)
+        self._routes = cache
+        return out
 
 
 # --- planning and applying the writes ------------------------------------------------------------
@@ -390,6 +591,8 @@ class ContextPlan:
     warnings: tuple[str, ...]  # constructs the readers could not use
     tables: int
     routes: int
+    # path -> what bb rendered: the whole text, or the block body for shared Markdown files
+    rendered: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def changed(self) -> list[PlannedWrite]:
@@ -401,27 +604,32 @@ class ContextPlan:
 
 
 def plan_context(
-    project: Project, inputs: ContextInput, force: bool = False, data: dict[str, Any] | None = None
+    project: Project,
+    inputs: ContextInput,
+    force: bool = False,
+    renderer: Renderer | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> ContextPlan:
-    """Compute the content of every context file and compare it with the disk (writes nothing)."""
+    """Compute every context file and compare it with the disk (writes nothing).
+
+    ``known`` maps paths to what was rendered into them last time (the watcher keeps it):
+    files whose rendering did not change are left out without reading the disk.
+    """
     from betterbase_cli.context import markdown
 
-    data = data if data is not None else build_context(project, inputs)
-    targets = ai_targets(project)
-    whole = [
-        FileWrite(CONTEXT_FILE, render_json(data)),
-        FileWrite(DOCS_FILE, markdown.schema_doc(data)),
-    ]
-    if "cursor" in targets:
-        whole.append(FileWrite(markdown.CURSOR_FILE, markdown.cursor_rules(data)))
-    planned = files.plan(project.root, whole, force=force)
+    data, whole, blocks = (renderer or Renderer()).render(project, inputs)
+    rendered = {w.path: w.content for w in whole} | blocks
+    whole_paths = frozenset(w.path for w in whole)
+    if known:
+        whole = [w for w in whole if known.get(w.path) != w.content]
+        blocks = {p: b for p, b in blocks.items() if known.get(p) != b}
+    planned = files.plan(project.root, whole, force=force) if whole else []
     notes = [
         f"{p.path} was edited since bb wrote it and was left alone "
         "(see the change with --dry-run, replace it with --force)"
         for p in planned
         if p.action == files.CONFLICT
     ]
-    blocks = markdown.block_files(data, targets)
     for path, body in sorted(blocks.items()):
         write, note = markdown.plan_block(project.root, path, body)
         planned.append(write)
@@ -429,11 +637,12 @@ def plan_context(
             notes.append(note)
     return ContextPlan(
         writes=tuple(sorted(planned, key=lambda p: p.path)),
-        whole_files=frozenset(w.path for w in whole),
+        whole_files=whole_paths,
         notes=tuple(notes),
         warnings=inputs.warnings,
         tables=len(data["tables"]),
         routes=len(data["routes"]),
+        rendered=rendered,
     )
 
 

@@ -159,12 +159,14 @@ def plan_block(root: Path, rel: str, body: str) -> tuple[PlannedWrite, str | Non
     return PlannedWrite(rel, content, action, old), note
 
 
-def block_files(data: Mapping[str, Any], targets: Iterable[str]) -> dict[str, str]:
+def block_files(
+    data: Mapping[str, Any], targets: Iterable[str], route_lines: list[str] | None = None
+) -> dict[str, str]:
     """{path: block body} for the Markdown files the project's AI targets ask for."""
     wanted = set(targets)
     out: dict[str, str] = {}
     if wanted & {"agents", "claude"}:
-        out[AGENTS_FILE] = agents_block(data)
+        out[AGENTS_FILE] = agents_block(data, route_lines)
     if "claude" in wanted:
         out[CLAUDE_FILE] = "@AGENTS.md\n"
     if "copilot" in wanted:
@@ -255,7 +257,7 @@ def route_line(route: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def agents_block(data: Mapping[str, Any]) -> str:
+def agents_block(data: Mapping[str, Any], route_lines: list[str] | None = None) -> str:
     tables, routes = data["tables"], data["routes"]
     lines = [
         f"## BetterBase project `{data['project']['name']}`",
@@ -279,7 +281,10 @@ def agents_block(data: Mapping[str, Any]) -> str:
     room = max(MAX_INDEX_LINES - len(shown_tables), 10)
     lines += ["", f"### Routes ({len(routes)})"]
     shown_routes = routes[:room]
-    lines += [route_line(r) for r in shown_routes]
+    if route_lines is not None:
+        lines += route_lines[:room]
+    else:
+        lines += [route_line(r) for r in shown_routes]
     if len(routes) > len(shown_routes):
         lines.append(f"- … and {len(routes) - len(shown_routes)} more routes in `docs/schema.md`")
     warnings = data["warnings"]
@@ -396,7 +401,23 @@ def _table_section(table: Mapping[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def schema_doc(data: Mapping[str, Any]) -> str:
+def table_sections(tables: Iterable[Mapping[str, Any]]) -> str:
+    return "".join("\n".join(_table_section(t)) + "\n" for t in tables)
+
+
+def route_row(route: Mapping[str, Any]) -> str:
+    handler = f"`{route['function']}` {route['handler']}"
+    return (
+        f"| {route['method']} | `{_cell(route['path'])}` | {handler} | {_cell(route['body'])} "
+        f"| {_cell(route['response_model'])} | {_cell(route['status_code'])} "
+        f"| {_cell(auth_text(route))} |"
+    )
+
+
+def schema_doc(
+    data: Mapping[str, Any], tables_text: str | None = None, route_rows: list[str] | None = None
+) -> str:
+    """docs/schema.md; ``tables_text`` and ``route_rows`` are already rendered parts, if cached."""
     project = data["project"]
     tables, routes = data["tables"], data["routes"]
     lines = [
@@ -408,9 +429,9 @@ def schema_doc(data: Mapping[str, Any]) -> str:
         "",
         "## Tables",
         "",
+        (tables_text if tables_text is not None else table_sections(tables)).rstrip("\n"),
+        "",
     ]
-    for table in tables:
-        lines += _table_section(table)
     if data["enums"]:
         lines += ["## Enums", ""]
         lines += [f"- `{e['name']}`: {', '.join(e['values'])}" for e in data["enums"]]
@@ -421,13 +442,7 @@ def schema_doc(data: Mapping[str, Any]) -> str:
         "| method | path | handler | body | response | status | auth |",
         "|---|---|---|---|---|---|---|",
     ]
-    for route in routes:
-        handler = f"`{route['function']}` {route['handler']}"
-        lines.append(
-            f"| {route['method']} | `{_cell(route['path'])}` | {handler} | {_cell(route['body'])} "
-            f"| {_cell(route['response_model'])} | {_cell(route['status_code'])} "
-            f"| {_cell(auth_text(route))} |"
-        )
+    lines += route_rows if route_rows is not None else [route_row(r) for r in routes]
     if data["warnings"]:
         lines += ["", "## Not understood", ""]
         lines += [f"- {w}" for w in data["warnings"]]

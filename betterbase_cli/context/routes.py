@@ -184,11 +184,10 @@ def is_candidate(text: str) -> bool:
     return "fastapi" in text or "router" in text
 
 
-def class_index(text: str, rel_path: str) -> dict[str, tuple[str, ...]]:
+def class_index(text: str) -> dict[str, tuple[str, ...]]:
     """Classes and base names of a file that is not scanned, by regular expression (cheap)."""
-    module, _ = module_name(rel_path)
     return {
-        f"{module}.{name}": tuple(b.strip().rsplit(".", 1)[-1] for b in bases.split(","))
+        name: tuple(b.strip().rsplit(".", 1)[-1] for b in bases.split(","))
         for name, bases in CLASS_LINE.findall(text)
     }
 
@@ -648,28 +647,56 @@ def scan_module(text: str, rel_path: str) -> ModuleScan:
 # --- linking modules into routes ---------------------------------------------------------------
 
 
+# A memo entry of make_routes: the RouteDef it was made from, the routes, and the modules (with
+# the scan and class index objects) that were consulted; it is valid while those are the same.
+_MemoEntry = tuple["ModuleScan", tuple["Route", ...], dict[str, tuple[object, object]]]
+RouteMemo = dict[tuple[int, str, str, tuple["DepRef", ...], tuple[str, ...]], _MemoEntry]
+
+
 @dataclass
 class _Linker:
     scans: Mapping[str, ModuleScan]
     package: str
-    classes: Mapping[str, tuple[str, ...]]
+    classes: Mapping[str, Mapping[str, tuple[str, ...]]]  # module -> class -> base names
+    memo: RouteMemo = field(default_factory=dict)
     warnings: list[ScanWarning] = field(default_factory=list)
     routers: dict[str, tuple[ModuleScan, RouterDef]] = field(default_factory=dict)
+    # Memos for this link: a few hundred routes use only a handful of distinct names.  Each
+    # result keeps the modules it consulted, so routes made from it know what they depend on.
+    _resolved: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    _auth: dict[tuple[DepRef, ...], tuple[tuple[str | None, tuple[str, ...]], frozenset[str]]] = (
+        field(default_factory=dict)
+    )
+    _touched: set[str] = field(default_factory=set)
+    _used: RouteMemo = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for scan in self.scans.values():
             for name, router in scan.routers.items():
                 self.routers[f"{scan.module}.{name}"] = (scan, router)
 
+    def consult(self, module: str) -> ModuleScan | None:
+        self._touched.add(module)
+        return self.scans.get(module)
+
     def resolve(self, qualified: str) -> str:
         """Follow imports through scanned modules to where a name is defined."""
+        hit = self._resolved.get(qualified)
+        if hit is None:
+            outer, self._touched = self._touched, set()
+            result = self._resolve(qualified)
+            hit = self._resolved[qualified] = (result, frozenset(self._touched))
+            self._touched = outer
+        self._touched |= hit[1]
+        return hit[0]
+
+    def _resolve(self, qualified: str) -> str:
         seen: set[str] = set()
         while qualified not in seen:
             seen.add(qualified)
             module, _, name = qualified.rpartition(".")
-            scan = self.scans.get(module)
+            scan = self.consult(module)
             if scan is None:
-                # a name inside a module inside a package: try one level up (app.routes.posts.x)
                 return qualified
             target = scan.imports.get(name)
             if target is None or target == qualified:
@@ -677,7 +704,17 @@ class _Linker:
             qualified = target
         return qualified
 
-    def auth_of(self, deps: Iterable[DepRef]) -> tuple[str | None, tuple[str, ...]]:
+    def auth_of(self, deps: tuple[DepRef, ...]) -> tuple[str | None, tuple[str, ...]]:
+        hit = self._auth.get(deps)
+        if hit is None:
+            outer, self._touched = self._touched, set()
+            result = self._auth_of(deps)
+            hit = self._auth[deps] = (result, frozenset(self._touched))
+            self._touched = outer
+        self._touched |= hit[1]
+        return hit[0]
+
+    def _auth_of(self, deps: Iterable[DepRef]) -> tuple[str | None, tuple[str, ...]]:
         level: str | None = None
         roles: set[str] = set()
         pending = list(deps)
@@ -696,7 +733,7 @@ class _Linker:
                 if name == "has_role":
                     roles.update(dep.args)
                 continue
-            scan = self.scans.get(module)
+            scan = self.consult(module)
             for param in scan.functions.get(name, ()) if scan is not None else ():
                 if param.dep is not None:
                     pending.append(param.dep)
@@ -709,7 +746,7 @@ class _Linker:
             return ()
         target = self.resolve(type_name)
         module, _, name = target.rpartition(".")
-        scan = self.scans.get(module)
+        scan = self.consult(module)
         return scan.aliases.get(name, ()) if scan else ()
 
     def is_query_type(self, type_name: str | None) -> bool:
@@ -721,11 +758,42 @@ class _Linker:
             return True
         target = self.resolve(type_name)
         module, _, name = target.rpartition(".")
-        scan = self.scans.get(module)
-        bases = scan.classes.get(name) if scan else self.classes.get(target)
+        scan = self.consult(module)
+        index = scan.classes if scan else self.classes.get(module, {})
+        bases = index.get(name)
         if bases is None:
             return False
         return any(b.rsplit(".", 1)[-1] in ("Enum", "StrEnum", "IntEnum") for b in bases)
+
+    def routes_of(
+        self,
+        scan: ModuleScan,
+        owner: str,
+        defs: list[RouteDef],
+        mount: tuple[str, tuple[DepRef, ...], tuple[str, ...]],
+    ) -> tuple[Route, ...]:
+        """The routes one module declares on one router at one mount point, memoised across
+        links while the modules they consulted are unchanged (one check per module, not route)."""
+        key = (id(scan), owner, *mount)
+        hit = self.memo.get(key)
+        if (
+            hit is not None
+            and hit[0] is scan
+            and all(
+                self.scans.get(m) is s and self.classes.get(m) is c for m, (s, c) in hit[2].items()
+            )
+        ):
+            self._used[key] = hit
+            return hit[1]
+        outer, self._touched = self._touched, {scan.module}
+        prefix, deps, tags = mount
+        made = tuple(r for d in defs for r in self.make_routes(scan, d, prefix, deps, tags))
+        touched: dict[str, tuple[object, object]] = {
+            m: (self.scans.get(m), self.classes.get(m)) for m in self._touched
+        }
+        self._touched = outer
+        self._used[key] = (scan, made, touched)
+        return made
 
     def link(self) -> RouteScan:
         children: dict[str, list[tuple[ModuleScan, IncludeDef]]] = {}
@@ -757,7 +825,7 @@ class _Linker:
                     (scan, IncludeDef(parent, child, include.prefix, include.dependencies,
                                       include.tags, include.line))
                 )  # fmt: skip
-        own: dict[str, list[tuple[ModuleScan, RouteDef]]] = {}
+        own: dict[str, dict[str, tuple[ModuleScan, list[RouteDef]]]] = {}
         for scan in self.scans.values():
             for route in scan.routes:
                 owner = self.resolve(route.router)
@@ -772,7 +840,8 @@ class _Linker:
                             )
                         )
                     continue
-                own.setdefault(owner, []).append((scan, route))
+                group = own.setdefault(owner, {}).setdefault(scan.module, (scan, []))
+                group[1].append(route)
 
         routes: dict[tuple[str, str, str, int], Route] = {}
         reached: set[str] = set()
@@ -794,15 +863,16 @@ class _Linker:
                     "no FastAPI() app found; routes are listed as their routers declare them",
                 )
             )
-        for qualified, items in sorted(own.items()):
-            if qualified not in reached and items:
+        for qualified, groups in sorted(own.items()):
+            count = sum(len(defs) for _, defs in groups.values())
+            if qualified not in reached and count:
                 scan, router = self.routers[qualified]
                 self.warnings.append(
                     ScanWarning(
                         scan.path,
                         router.line,
                         f"router `{qualified.rsplit('.', 1)[-1]}` is not included in any app, so "
-                        f"its {len(items)} route(s) are not served (add it with include_router)",
+                        f"its {count} route(s) are not served (add it with include_router)",
                     )
                 )
         ordered = sorted(routes.values(), key=lambda r: r.sort_key)
@@ -816,14 +886,14 @@ class _Linker:
         deps: tuple[DepRef, ...],
         tags: tuple[str, ...],
         children: Mapping[str, list[tuple[ModuleScan, IncludeDef]]],
-        own: Mapping[str, list[tuple[ModuleScan, RouteDef]]],
+        own: Mapping[str, dict[str, tuple[ModuleScan, list[RouteDef]]]],
         out: dict[tuple[str, str, str, int], Route],
         reached: set[str],
         stack: tuple[str, ...],
     ) -> None:
         reached.add(qualified)
-        for scan, route in own.get(qualified, ()):
-            for made in self.make_routes(scan, route, prefix, deps, tags):
+        for scan, defs in own.get(qualified, {}).values():
+            for made in self.routes_of(scan, qualified, defs, (prefix, deps, tags)):
                 out[made.sort_key] = made
         for scan, include in children.get(qualified, ()):
             if include.child in stack:
@@ -874,7 +944,7 @@ class _Linker:
                 query.append(param.name)
             elif param.source in ("body", "form", "unknown"):
                 body.append((param.name, param.annotation or "Any"))
-        auth, roles = self.auth_of(all_deps)
+        auth, roles = self.auth_of(tuple(all_deps))
         if route.websocket:
             body_text = None
             query = []
@@ -910,11 +980,20 @@ class _Linker:
 def link_routes(
     scans: Iterable[ModuleScan],
     package: str,
-    classes: Mapping[str, tuple[str, ...]] | None = None,
+    classes: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
+    memo: RouteMemo | None = None,
 ) -> RouteScan:
-    """Every route served by the project's FastAPI app(s), with full paths, sorted."""
+    """Every route served by the project's FastAPI app(s), with full paths, sorted.
+
+    ``classes`` indexes classes of modules that were not scanned (module -> class -> bases);
+    ``memo`` (kept by the caller between links) reuses the routes of unchanged modules.
+    """
     by_module = {scan.module: scan for scan in sorted(scans, key=lambda s: s.path)}
     warnings = [w for scan in by_module.values() for w in scan.warnings]
-    result = _Linker(by_module, package, classes or {}).link()
+    linker = _Linker(by_module, package, classes or {}, memo if memo is not None else {})
+    result = linker.link()
+    if memo is not None:
+        memo.clear()
+        memo.update(linker._used)
     merged = sorted(set(warnings) | set(result.warnings), key=lambda w: (w.path, w.line, w.message))
     return RouteScan(result.routes, tuple(merged))

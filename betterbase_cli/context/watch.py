@@ -1,0 +1,279 @@
+"""Keep the context files current while sources change (`bb context --watch`, and `bb dev`).
+
+A watchdog observer reports changed files; a worker thread waits until every changed file has
+been closed after writing (or a short quiet period passed), re-reads only those files (parsed
+files are cached by hash) and rewrites only the context files whose text changed.  A file that
+does not parse mid-edit is reported with file:line; the last good context stays on disk.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from betterbase_cli.errors import BetterBaseError
+from betterbase_cli.project import CONFIG_FILE, Project, load_project
+
+if TYPE_CHECKING:
+    from betterbase_cli.context.build import ContextReader, Renderer
+
+# After the last event, wait this long for more before regenerating: a save often writes a
+# file in several calls, and tools write several files at once.
+DEBOUNCE = 0.002
+# A file modified but not yet closed is still being written; give up waiting for it after this.
+SETTLE = 0.05
+SKIP_PARTS = frozenset({"__pycache__", ".git", ".venv", "venv", "node_modules", ".mypy_cache"})
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """What the watcher did, for the console of `bb context --watch` and `bb dev`."""
+
+    kind: str  # "written", "current", "error", "note", "warning"
+    message: str
+    paths: tuple[str, ...] = ()
+    seconds: float = 0.0  # from the first file event to the context written
+    read_seconds: float = 0.0  # of which reading and parsing the sources
+
+
+Listener = Callable[[WatchEvent], None]
+
+
+@dataclass
+class _Pending:
+    paths: dict[str, bool] = field(default_factory=dict)  # rel path -> closed after writing
+    full: bool = False  # a folder moved or betterbase.toml changed: read everything
+    first: float = 0.0
+    last: float = 0.0
+
+
+class Watcher:
+    """Regenerates the context when sources change.  `start()` returns at once; `stop()` ends it."""
+
+    def __init__(
+        self,
+        project: Project,
+        on_event: Listener | None = None,
+        debounce: float = DEBOUNCE,
+        force: bool = False,
+    ) -> None:
+        from betterbase_cli.context.build import ContextReader, Renderer
+
+        self.project = project
+        self.on_event = on_event or (lambda event: None)
+        self.debounce = debounce
+        self.force = force
+        self.reader: ContextReader = ContextReader(project)
+        self.renderer: Renderer = Renderer()
+        self._written: dict[str, str] = {}  # path -> content bb last wrote or found current
+        self._pending = _Pending()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._observer: Any = None
+
+    # --- regenerating ------------------------------------------------------------------------
+
+    def refresh(self, changed: Iterable[str] | None = None, started: float | None = None) -> None:
+        """Regenerate from the files in ``changed`` (project-relative; None: everything)."""
+        from betterbase_cli.context import build
+
+        begin = started if started is not None else time.perf_counter()
+        try:
+            if changed is None:
+                self.project = load_project(self.project.root)
+                self.reader = build.ContextReader(self.project)
+                self.renderer = build.Renderer()
+                self._written.clear()
+            inputs = self.reader.read(changed)
+            read_done = time.perf_counter()
+            plan = build.plan_context(
+                self.project, inputs, self.force, self.renderer, known=self._written
+            )
+            written = build.apply_plan(self.project, plan)
+        except BetterBaseError as exc:
+            message = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
+            self.on_event(WatchEvent("error", message + "; the last good context was kept"))
+            return
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            self.on_event(WatchEvent("error", f"{exc.strerror or exc}{where}"))
+            return
+        conflicts = {w.path for w in plan.conflicts}
+        self._written.update((p, c) for p, c in plan.rendered.items() if p not in conflicts)
+        for note in plan.notes:
+            self.on_event(WatchEvent("note", note))
+        for warning in plan.warnings:
+            self.on_event(WatchEvent("warning", warning))
+        done = time.perf_counter()
+        summary = f"{plan.tables} tables, {plan.routes} routes"
+        kind = "written" if written else "current"
+        message = f"wrote {', '.join(written)} ({summary})" if written else f"current ({summary})"
+        self.on_event(WatchEvent(kind, message, tuple(written), done - begin, read_done - begin))
+
+    # --- file events -------------------------------------------------------------------------
+
+    def _relevant(self, path: str) -> str | None:
+        rel = self.project.relative(Path(path))
+        parts = rel.split("/")
+        if rel.startswith("../") or any(p in SKIP_PARTS for p in parts):
+            return None
+        if rel == CONFIG_FILE:
+            return rel
+        return rel if rel.endswith(".py") else None
+
+    def _event(self, event: Any) -> None:
+        now = time.perf_counter()
+        kind = event.event_type
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        with self._lock:
+            pending = self._pending
+            if event.is_directory:
+                if kind in ("moved", "deleted"):
+                    pending.full = True
+                else:
+                    return
+            else:
+                for raw in paths:
+                    rel = self._relevant(str(raw)) if raw else None
+                    if rel is None:
+                        continue
+                    if rel == CONFIG_FILE:
+                        pending.full = True
+                    # Written and closed, created by a rename, or gone: the file is complete.
+                    pending.paths[rel] = kind != "modified" or pending.paths.get(rel, False)
+                    if kind == "modified":
+                        pending.paths[rel] = False
+                if not pending.paths and not pending.full:
+                    return
+            if not pending.first:
+                pending.first = now
+            pending.last = now
+        self._wake.set()
+
+    def _take(self) -> tuple[set[str] | None, float] | None:
+        """Wait until the pending change is complete, then take it (None when stopping)."""
+        while not self._stopped.is_set():
+            self._wake.wait()
+            if self._stopped.is_set():
+                return None
+            with self._lock:
+                pending = self._pending
+                now = time.perf_counter()
+                complete = all(pending.paths.values())
+                quiet = now - pending.last
+                if (complete and quiet >= self.debounce) or quiet >= SETTLE:
+                    self._pending = _Pending()
+                    self._wake.clear()
+                    changed = None if pending.full else set(pending.paths)
+                    return changed, pending.first
+                wait = (self.debounce if complete else SETTLE) - quiet
+            time.sleep(max(wait, 0.0002))
+        return None
+
+    def _run(self) -> None:
+        while True:
+            taken = self._take()
+            if taken is None:
+                return
+            changed, first = taken
+            self.refresh(changed, started=first)
+
+    # --- life cycle --------------------------------------------------------------------------
+
+    def folders(self) -> list[Path]:
+        """The folders to watch: the app package, the routes and models if elsewhere."""
+        candidates = [self.project.root / self.project.package, self.project.routes_dir]
+        candidates += [p if p.is_dir() else p.parent for p in self.project.schema_paths]
+        folders: list[Path] = []
+        for folder in sorted({c.resolve() for c in candidates if c.is_dir()}):
+            if not any(folder.is_relative_to(f) for f in folders):
+                folders.append(folder)
+        return folders
+
+    def start(self) -> Watcher:
+        from watchdog.events import (
+            DirDeletedEvent,
+            DirMovedEvent,
+            FileClosedEvent,
+            FileCreatedEvent,
+            FileDeletedEvent,
+            FileModifiedEvent,
+            FileMovedEvent,
+            FileSystemEventHandler,
+        )
+        from watchdog.observers import Observer
+
+        watcher = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: Any) -> None:
+                watcher._event(event)
+
+        # Reads by bb itself would otherwise come back as opened/closed events.
+        wanted = [
+            FileModifiedEvent, FileClosedEvent, FileCreatedEvent, FileDeletedEvent,
+            FileMovedEvent, DirMovedEvent, DirDeletedEvent,
+        ]  # fmt: skip
+        self.refresh(None)
+        observer = Observer()
+        for folder in self.folders():
+            observer.schedule(Handler(), str(folder), recursive=True, event_filter=wanted)
+        observer.schedule(Handler(), str(self.project.root), recursive=False, event_filter=wanted)
+        observer.daemon = True
+        observer.start()
+        self._observer = observer
+        self._thread = threading.Thread(target=self._run, name="bb-context-watch", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._wake.set()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=2)
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+
+def start_watcher(
+    project: Project,
+    on_event: Listener | None = None,
+    debounce: float = DEBOUNCE,
+    force: bool = False,
+) -> Watcher:
+    """Write the context now, then keep it current in background threads; `.stop()` ends it."""
+    return Watcher(project, on_event, debounce, force).start()
+
+
+def print_event(event: WatchEvent) -> None:
+    import click
+
+    if event.kind == "written":
+        ms = event.seconds * 1000
+        click.echo(click.style("✓ ", fg="green") + f"{event.message} in {ms:.1f} ms")
+    elif event.kind == "error":
+        click.echo(click.style("error: ", fg="red") + event.message, err=True)
+    elif event.kind in ("note", "warning"):
+        click.echo(click.style(f"{event.kind}: ", fg="yellow") + event.message, err=True)
+
+
+def watch(project: Project, force: bool = False, on_event: Listener | None = None) -> None:
+    """Blocking: keep the context current until Ctrl-C."""
+    import click
+
+    click.echo(f"watching {project.root} for model and route changes (Ctrl-C stops)")
+    watcher = start_watcher(project, on_event or print_event, force=force)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
