@@ -1,5 +1,5 @@
 """`python -m betterbase_cli` runs the `bb` command."""
 
-from betterbase_cli.cli import main
+from betterbase_cli.entry import main
 
 main()

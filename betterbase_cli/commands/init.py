@@ -153,7 +153,7 @@ def init(
         ui.info(f"  {scaffold.git_init(target)}")
     if do_install:
         plan = scaffold.install_plan(target)
-        with ui.console().status(f"Installing dependencies into .venv with {plan.tool}..."):
+        with ui.status(f"Installing dependencies into .venv with {plan.tool}..."):
             scaffold.install(target, plan)
         ui.success("dependencies installed in .venv")
     _next_steps(target, do_install)
