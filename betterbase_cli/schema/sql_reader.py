@@ -33,6 +33,7 @@ DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql"}
 # Schema qualifiers that mean "the default schema" and are dropped without a warning.
 DEFAULT_SCHEMAS = frozenset({"public", "main"})
 INTEGER_TYPES = frozenset({"integer", "bigint", "smallint"})
+_PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -392,7 +393,9 @@ class _Reader:
         if dtype in (t.TIMESTAMP, t.DATETIME, t.TIMESTAMPNTZ):
             return ColumnType("datetime"), False
         if dtype in (t.TIMESTAMPTZ, t.TIMESTAMPLTZ):
-            return ColumnType("datetime", timezone=True), False
+            # sqlglot reads MySQL's TIMESTAMP as TIMESTAMPTZ; SQLAlchemy (and bb) call it a
+            # plain datetime there, as MySQL has no time zone type
+            return ColumnType("datetime", timezone=self.dialect != "mysql"), False
         if dtype == t.ENUM:
             values = tuple(p.name for p in params if isinstance(p, exp.Literal))
             name = f"{table.name}_{column}"
@@ -443,7 +446,8 @@ class _Reader:
         if isinstance(value, exp.CurrentTime):
             return "CURRENT_TIME"
         if isinstance(value, exp.Uuid):
-            return "gen_random_uuid()"
+            # the same function under each database's name: gen_random_uuid() / uuid()
+            return "uuid()" if self.dialect == "mysql" else "gen_random_uuid()"
         if isinstance(value, exp.Anonymous | exp.Func) and not value.expressions and (
             value.sql(self.glot).lower() in ("now()", "current_timestamp()")
         ):
@@ -462,7 +466,16 @@ class _Reader:
         return self._sql(value)
 
     def _sql(self, node: exp.Expr) -> str:
-        return node.sql(dialect=self.glot)
+        """The expression as SQL, with quotes dropped from plain lower-case identifiers so a
+        CHECK written with MySQL backticks reads the same as one written without."""
+        from sqlglot import exp
+
+        def unquote(n: exp.Expr) -> exp.Expr:
+            if isinstance(n, exp.Identifier) and n.args.get("quoted") and _PLAIN.match(n.name):
+                return exp.Identifier(this=n.name, quoted=False)
+            return n
+
+        return node.copy().transform(unquote).sql(dialect=self.glot)
 
     # -- constraints ----------------------------------------------------------------------------
 
