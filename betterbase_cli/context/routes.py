@@ -43,7 +43,13 @@ SCALARS = frozenset(
 CONTAINERS = frozenset({"list", "set", "tuple", "typing.List", "typing.Set", "typing.Sequence"})
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 # The dependencies `bb auth setup` writes in <package>/auth/: how each one protects a route.
-AUTH_DEPENDENCIES = {"require_auth": "required", "has_role": "required", "get_user": "optional"}
+AUTH_DEPENDENCIES = {
+    "require_auth": "required",
+    "has_role": "required",
+    "require_session": "required",
+    "get_user": "optional",
+    "current_auth": "optional",
+}
 STATUS_NAME = re.compile(r"HTTP_(\d{3})_")
 PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?}")
 CLASS_LINE = re.compile(r"^class\s+([A-Za-z_]\w*)\s*\(([^)]*)\)", re.MULTILINE)
@@ -102,6 +108,7 @@ class RouteDef:
     summary: str | None
     include_in_schema: bool
     websocket: bool = False
+    extra_body: str | None = None  # a body documented through openapi_extra (read by hand)
 
 
 @dataclass(frozen=True)
@@ -561,6 +568,7 @@ class _Scanner:
         else:
             response_model = self._return_model(fn)
         include = kwargs.get("include_in_schema")
+        extra_body = self._extra_body(kwargs.get("openapi_extra"))
         summary = self.string(kwargs.get("summary")) or _first_line(ast.get_docstring(fn))
         self.routes.append(
             RouteDef(
@@ -579,8 +587,31 @@ class _Scanner:
                     isinstance(include, ast.Constant) and include.value is False
                 ),
                 websocket=websocket,
+                extra_body=extra_body,
             )
         )
+
+    def _extra_body(self, node: ast.expr | None) -> str | None:
+        """The body an endpoint reads itself and documents in openapi_extra: the model of a
+        `body_schema(Model, many=...)` call (what `bb generate crud` writes), or a requestBody."""
+        if node is None:
+            return None
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and sub.args:
+                func = sub.func
+                name = func.attr if isinstance(func, ast.Attribute) else ""
+                name = func.id if isinstance(func, ast.Name) else name
+                if name.endswith("body_schema"):
+                    model = ast.unparse(sub.args[0])
+                    many = sub.args[1] if len(sub.args) > 1 else None
+                    for keyword in sub.keywords:
+                        if keyword.arg == "many":
+                            many = keyword.value
+                    single = isinstance(many, ast.Constant) and many.value is False
+                    return model if single else f"{model} | list[{model}]"
+            if isinstance(sub, ast.Constant) and sub.value == "requestBody":
+                return "see openapi_extra"
+        return None
 
     def _return_model(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
         returns = fn.returns
@@ -948,6 +979,8 @@ class _Linker:
         if route.websocket:
             body_text = None
             query = []
+        elif route.extra_body and not body:
+            body_text = route.extra_body
         elif len(body) == 1:
             body_text = body[0][1]
         elif body:
