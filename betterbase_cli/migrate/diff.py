@@ -154,11 +154,12 @@ def normalize_action(action: str | None) -> str | None:
 
 
 def effective_autoincrement(table: Table, column: Column) -> bool:
-    """SQLAlchemy's rule: the single integer primary-key column that is not a foreign key."""
+    """The reader's autoincrement flag (SQLAlchemy's rule), kept only where a database can
+    honour it: an integer primary-key column."""
     return (
-        table.primary_key == (column.name,)
+        column.autoincrement
+        and column.name in table.primary_key
         and column.type.name in INTEGER_TYPES
-        and table.foreign_key_of(column.name) is None
     )
 
 

@@ -46,6 +46,14 @@ _TYPES = {
 _SERIAL = {"integer": "SERIAL", "bigint": "BIGSERIAL", "smallint": "SMALLSERIAL"}
 
 
+def _category(name: str) -> str:
+    if name in ("string", "text"):
+        return "text"
+    if name in ("integer", "bigint", "smallint", "numeric", "float", "double"):
+        return "number"
+    return name
+
+
 class PostgresRenderer(Renderer):
     def pg_type(self, type_: ColumnType) -> str:
         if type_.name == "string":
@@ -182,12 +190,7 @@ class PostgresRenderer(Renderer):
             if op.old.server_default is not None:
                 out.append(self.alter(t, f"ALTER COLUMN {c} DROP DEFAULT"))
             new_type = self.pg_type(op.new.type)
-            using = (
-                f"{c}::text::{new_type}"
-                if op.new.type.name == "enum" or op.old.type.name == "enum"
-                else f"{c}::{new_type}"
-            )
-            out.append(self.alter(t, f"ALTER COLUMN {c} TYPE {new_type} USING {using}"))
+            out.append(self.alter(t, f"ALTER COLUMN {c} TYPE {new_type}{self._using(op)}"))
             if op.new.server_default is not None:
                 out.append(
                     self.alter(t, f"ALTER COLUMN {c} SET DEFAULT {self.default_sql(op.new)}")
@@ -212,6 +215,15 @@ class PostgresRenderer(Renderer):
             value = self.lit(op.new.comment) if op.new.comment else "NULL"
             out.append(f"COMMENT ON COLUMN {self.q(t)}.{c} IS {value}")
         return out
+
+    def _using(self, op: AlterColumn) -> str:
+        """A USING cast only across type categories: an explicit cast to VARCHAR(n) or
+        NUMERIC(p, s) truncates or rounds silently, while the implicit assignment cast fails."""
+        a, b = _category(op.old.type.name), _category(op.new.type.name)
+        c, new_type = self.q(op.new.name), self.pg_type(op.new.type)
+        if op.old.type.name == "enum" or op.new.type.name == "enum":
+            return f" USING {c}::text::{new_type}"
+        return "" if a == b else f" USING {c}::{new_type}"
 
     def _autoincrement(self, table: str, column: Column) -> list[str]:
         c = self.q(column.name)

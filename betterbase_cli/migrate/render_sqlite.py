@@ -130,14 +130,24 @@ class SqliteRenderer(Renderer):
             table = op.table_name
             if table is None or table in self.created or table in self.dropped:
                 continue
-            if self._needs_rebuild(op, fks_by_table.get(table, [])):
+            if not isinstance(op, AddForeignKey) and self._needs_rebuild(
+                op, fks_by_table.get(table, [])
+            ):
                 self.rebuild.add(table)
-        # foreign keys on added columns become REFERENCES clauses of ADD COLUMN
-        for op in self.operations:
-            if isinstance(op, AddColumn) and op.table not in self.rebuild:
-                for fk_op in fks_by_table.get(op.table, []):
-                    if fk_op.foreign_key.columns == (op.column.name,):
-                        self.inline_fk.add((op.table, fk_op.foreign_key.name))
+        # A foreign key on a column added by this migration becomes the REFERENCES clause of
+        # its ADD COLUMN; any other added foreign key needs a rebuild.
+        added = {(op.table, op.column.name) for op in self.operations if isinstance(op, AddColumn)}
+        for table, fk_ops in fks_by_table.items():
+            if table in self.created or table in self.dropped:
+                continue
+            for fk_op in fk_ops:
+                columns = fk_op.foreign_key.columns
+                if table not in self.rebuild and len(columns) == 1 and (table, columns[0]) in added:
+                    self.inline_fk.add((table, fk_op.foreign_key.name))
+                else:
+                    self.rebuild.add(table)
+        if any(t in self.rebuild for t, _ in self.inline_fk):
+            self.inline_fk = {(t, n) for t, n in self.inline_fk if t not in self.rebuild}
 
     def _needs_rebuild(self, op: Operation, added_fks: list[AddForeignKey]) -> bool:
         if isinstance(op, AddColumn):
@@ -168,8 +178,6 @@ class SqliteRenderer(Renderer):
             if op.nullable_changed or op.default_changed or op.autoincrement_changed:
                 return True
             return self.column_affinity(op.old) != self.column_affinity(op.new)
-        if isinstance(op, AddForeignKey):
-            return True  # an FK on an added column is folded into ADD COLUMN unless rebuilding
         if isinstance(op, (DropForeignKey, AddCheck, DropCheck, AlterPrimaryKey)):
             return True
         return False

@@ -1,0 +1,25 @@
+"""S03 rename_table: after. Rename class+table tags -> labels, same columns (intent: rename, keep rows)."""
+
+import datetime
+import decimal
+from typing import Optional
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, Enum, Float, ForeignKey,
+                        Index, Integer, Numeric, PrimaryKeyConstraint, String, Text,
+                        UniqueConstraint, false, func, text)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+class Label(Base):
+    __tablename__ = "labels"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(50))

@@ -1,0 +1,1 @@
+ALTER TABLE users RENAME COLUMN name TO full_name;   -- SQLite >= 3.25.0

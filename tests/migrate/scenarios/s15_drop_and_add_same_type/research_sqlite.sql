@@ -1,0 +1,2 @@
+ALTER TABLE users DROP COLUMN nickname;
+ALTER TABLE users ADD COLUMN locale VARCHAR(50);

@@ -1,0 +1,1 @@
+-- no SQL: SQLite ignores VARCHAR length (type affinity TEXT); update the snapshot only

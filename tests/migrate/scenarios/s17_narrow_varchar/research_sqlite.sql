@@ -1,0 +1,1 @@
+-- no SQL (length not enforced); warn that existing values may exceed 50

@@ -1,0 +1,1 @@
+-- no SQL: INTEGER and BIGINT share INTEGER affinity

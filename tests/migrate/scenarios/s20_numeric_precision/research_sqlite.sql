@@ -1,0 +1,1 @@
+-- no SQL: NUMERIC affinity unchanged

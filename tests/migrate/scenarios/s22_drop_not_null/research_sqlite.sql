@@ -1,0 +1,14 @@
+PRAGMA foreign_keys=OFF;            -- outside any transaction, or it is a no-op
+BEGIN;
+CREATE TABLE __bb_new_users (
+    id INTEGER NOT NULL,
+    name VARCHAR(100),
+    PRIMARY KEY (id)
+);
+INSERT INTO __bb_new_users (id, name)
+  SELECT id, name FROM users;
+DROP TABLE users;
+ALTER TABLE __bb_new_users RENAME TO users;
+PRAGMA foreign_key_check(users);  -- must return no rows before COMMIT
+COMMIT;
+PRAGMA foreign_keys=ON;

@@ -1,0 +1,1 @@
+ALTER INDEX ix_users_email RENAME TO ix_users_email_lower;

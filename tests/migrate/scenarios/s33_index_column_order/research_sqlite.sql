@@ -1,0 +1,2 @@
+DROP INDEX ix_posts_user_created;
+CREATE INDEX ix_posts_user_created ON posts (created_at, user_id);

@@ -1,0 +1,30 @@
+"""S39 composite_pk_table: after. Add an association table with a composite PK of two FKs."""
+
+import datetime
+import decimal
+from typing import Optional
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, Enum, Float, ForeignKey,
+                        Index, Integer, Numeric, PrimaryKeyConstraint, String, Text,
+                        UniqueConstraint, false, func, text)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+class Group(Base):
+    __tablename__ = "groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)

@@ -1,0 +1,1 @@
+-- no SQL: SQLAlchemy Enum on SQLite is VARCHAR(n) without CHECK by default; 'archived' fits in VARCHAR(9)

@@ -1,0 +1,1 @@
+-- no SQL (no CHECK by default); warn: rows may still hold 'draft'

@@ -1,0 +1,1 @@
+-- no SQL; `bb check` exits 0
