@@ -235,4 +235,15 @@ def install(target: Path, plan: InstallPlan) -> None:
 
 
 def finish(root: Path, answers: Answers) -> None:
-    """Steps that build on the rendered files (auth, then the AI context); wired as they land."""
+    """Steps that build on the rendered files: the auth package, then the AI context."""
+    from betterbase_cli.project import load_project
+
+    project = load_project(root)
+    if answers.auth:
+        from betterbase_cli.codegen.auth import setup_auth
+
+        setup_auth(project)
+    if answers.ai:
+        from betterbase_cli.context.build import write_context
+
+        write_context(project)

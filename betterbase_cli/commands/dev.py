@@ -86,7 +86,7 @@ def dev(host: str, port: int, reload: bool, context: bool) -> None:
 
 def _start_context_watcher(project: Project) -> Callable[[], None]:
     """Start the context watcher in a thread; returns a function that stops it."""
-    from betterbase_cli.context.watch import start_watcher
+    from betterbase_cli.context.watch import print_event, start_watcher
 
-    return start_watcher(project)
+    return start_watcher(project, on_event=print_event).stop
 
