@@ -52,8 +52,7 @@ class ContextInput:
 # --- reading, with a per-file cache --------------------------------------------------------------
 
 
-def _read_text(project: Project, path: Path) -> str:
-    rel = project.relative(path)
+def _read_text(rel: str, path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -96,14 +95,16 @@ class ContextReader:
         roots = [self.project.root / self.project.package, self.project.routes_dir]
         found: dict[str, Path] = {}
         for top in roots:
-            if not top.is_dir():
+            if not top.is_dir() or not top.is_relative_to(self.project.root):
                 continue
             for folder, dirs, names in os.walk(top):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 for name in names:
                     if name.endswith(".py"):
                         path = Path(folder, name)
-                        found[self.project.relative(path)] = path
+                        # Not project.relative(): that resolves symlinks, and messages should
+                        # name the file as the user sees it.
+                        found[path.relative_to(self.project.root).as_posix()] = path
         return dict(sorted(found.items()))
 
     def is_route_file(self, rel: str) -> bool:
@@ -116,7 +117,7 @@ class ContextReader:
         )
 
     def _load(self, rel: str, path: Path) -> _Cached:
-        text = _read_text(self.project, path)
+        text = _read_text(rel, path)
         digest = sha256(text)
         cached = self.route_cache.get(rel)
         if cached is None or cached.digest != digest:
