@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S01 create_table: after. Add a new table (PK + NOT NULL + nullable columns)."""
 
 import datetime

@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S02 drop_table: after. Remove a model; its table and rows go away."""
 
 import datetime

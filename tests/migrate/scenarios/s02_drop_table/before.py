@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S02 drop_table: before."""
 
 import datetime

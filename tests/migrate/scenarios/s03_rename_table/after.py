@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S03 rename_table: after. Rename class+table tags -> labels, same columns (intent: rename, keep rows)."""
 
 import datetime

@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S04 create_tables_fk_order: after. Add two tables in one change; the child is declared before its parent in the file."""
 
 import datetime

@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S05 drop_tables_fk_order: before."""
 
 import datetime

@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S06 fk_cycle: after. Add two tables that reference each other (teams.captain_id <-> players.team_id)."""
 
 import datetime

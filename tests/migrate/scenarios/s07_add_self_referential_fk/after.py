@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S07 add_self_referential_fk: after. Add users.manager_id -> users.id ON DELETE SET NULL to an existing table."""
 
 import datetime

@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S07 add_self_referential_fk: before."""
 
 import datetime

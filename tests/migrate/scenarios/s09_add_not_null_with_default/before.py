@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S09 add_not_null_with_default: before."""
 
 import datetime

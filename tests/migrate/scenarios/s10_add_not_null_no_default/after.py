@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S10 add_not_null_no_default: after. Add NOT NULL column without default to a table that has rows."""
 
 import datetime

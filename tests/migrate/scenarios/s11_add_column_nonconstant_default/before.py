@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S11 add_column_nonconstant_default: before."""
 
 import datetime

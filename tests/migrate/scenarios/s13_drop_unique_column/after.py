@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S13 drop_unique_column: after. Remove a column that carries an inline UNIQUE constraint."""
 
 import datetime

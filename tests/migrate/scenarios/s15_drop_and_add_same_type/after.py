@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S15 drop_and_add_same_type: after. Drop nickname and add locale (same type) -- a real drop+add that looks like a rename."""
 
 import datetime

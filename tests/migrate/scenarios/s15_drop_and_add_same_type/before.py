@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S15 drop_and_add_same_type: before."""
 
 import datetime

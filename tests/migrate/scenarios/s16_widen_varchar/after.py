@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S16 widen_varchar: after. VARCHAR(50) -> VARCHAR(200)."""
 
 import datetime

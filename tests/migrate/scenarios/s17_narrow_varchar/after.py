@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S17 narrow_varchar: after. VARCHAR(200) -> VARCHAR(50) with existing long values."""
 
 import datetime

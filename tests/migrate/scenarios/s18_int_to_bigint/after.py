@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S18 int_to_bigint: after. INTEGER -> BIGINT."""
 
 import datetime

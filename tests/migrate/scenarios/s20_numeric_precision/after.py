@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S20 numeric_precision: after. NUMERIC(10,2) -> NUMERIC(12,4)."""
 
 import datetime

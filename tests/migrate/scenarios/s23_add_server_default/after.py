@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S23 add_server_default: after. Add DEFAULT 'active' to an existing column."""
 
 import datetime

@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S26 python_default_only: after. Change a Python-side default= (no server_default): no DDL expected."""
 
 import datetime

@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S27 column_reorder: after. Swap the order of two attributes in the class: no DDL expected."""
 
 import datetime

@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S28 add_index: after. Add a named non-unique index."""
 
 import datetime

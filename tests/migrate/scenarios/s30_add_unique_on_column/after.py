@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S30 add_unique_on_column: after. Set unique=True on an existing column (anonymous constraint)."""
 
 import datetime

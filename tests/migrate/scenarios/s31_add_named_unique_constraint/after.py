@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S31 add_named_unique_constraint: after. Add UniqueConstraint(org_id, email, name=uq_users_org_email)."""
 
 import datetime

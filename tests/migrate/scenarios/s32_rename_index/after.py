@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S32 rename_index: after. Rename index ix_users_email -> ix_users_email_lower (same definition)."""
 
 import datetime

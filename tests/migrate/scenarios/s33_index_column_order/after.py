@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S33 index_column_order: after. Composite index (user_id, created_at) -> (created_at, user_id)."""
 
 import datetime

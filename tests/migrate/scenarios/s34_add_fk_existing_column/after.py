@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S34 add_fk_existing_column: after. posts.user_id becomes ForeignKey('users.id')."""
 
 import datetime

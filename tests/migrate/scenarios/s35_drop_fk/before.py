@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S35 drop_fk: before."""
 
 import datetime

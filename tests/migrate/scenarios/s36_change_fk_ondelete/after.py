@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S36 change_fk_ondelete: after. FK posts.user_id: no action -> ON DELETE CASCADE."""
 
 import datetime

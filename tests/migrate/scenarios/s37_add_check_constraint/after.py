@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S37 add_check_constraint: after. Add CheckConstraint('balance >= 0', name=ck_users_balance_nonneg)."""
 
 import datetime

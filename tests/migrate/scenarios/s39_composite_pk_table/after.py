@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S39 composite_pk_table: after. Add an association table with a composite PK of two FKs."""
 
 import datetime

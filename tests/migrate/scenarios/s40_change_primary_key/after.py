@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S40 change_primary_key: after. Extend the composite PK (user_id, group_id) -> (user_id, group_id, role)."""
 
 import datetime

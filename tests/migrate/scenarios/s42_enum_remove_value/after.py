@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S42 enum_remove_value: after. Enum loses 'draft' (rows may still hold it)."""
 
 import datetime

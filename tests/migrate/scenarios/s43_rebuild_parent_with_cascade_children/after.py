@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S43 rebuild_parent_with_cascade_children: after. Make users.name nullable (forces a SQLite table rebuild) while posts.user_id -> users ON DELETE CASCADE has rows."""
 
 import datetime

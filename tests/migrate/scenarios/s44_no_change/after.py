@@ -1,3 +1,4 @@
+# ruff: noqa  -- scenario fixture: the research catalogue's models, kept verbatim
 """S44 no_change: after. Regenerate with unchanged models: must produce nothing (basis of the CI check)."""
 
 import datetime
