@@ -25,7 +25,11 @@ def written(sample: Path) -> Path:
 @pytest.mark.parametrize(
     ("rel", "broken", "where"),
     [
-        ("app/routes/posts.py", "\n\n@router.get('/x')\ndef half_typed(:\n", "app/routes/posts.py:"),
+        (
+            "app/routes/posts.py",
+            "\n\n@router.get('/x')\ndef half_typed(:\n",
+            "app/routes/posts.py:",
+        ),
         ("app/db/schema.py", "\n\nclass Half(Base:\n", "app/db/schema.py:"),
     ],
     ids=["route", "model"],
@@ -56,7 +60,9 @@ def test_constructs_bb_cannot_read_are_warnings_with_file_and_line(written: Path
         )
     )
     router = written / "app/routes/posts.py"
-    router.write_text(router.read_text() + "\n\n@router.get(make_path())\ndef dynamic() -> None: ...\n")
+    router.write_text(
+        router.read_text() + "\n\n@router.get(make_path())\ndef dynamic() -> None: ...\n"
+    )
     result = run_bb("context", cwd=written)
     assert result.returncode == 0
     data = json.loads((written / ".betterbase-context.json").read_text())

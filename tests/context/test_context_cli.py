@@ -1,4 +1,4 @@
-"""`bb context` end to end on a sample project: files, JSON Schema, determinism, --check, targets."""
+"""`bb context` end to end: files, JSON Schema, determinism, --check, AI targets."""
 
 from __future__ import annotations
 

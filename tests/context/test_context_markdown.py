@@ -45,7 +45,11 @@ def test_missing_markers_add_a_block_at_the_end() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "reason"),
     [
-        ("<!-- bb:begin -->\nx\n<!-- bb:begin -->\n<!-- bb:end -->\n", 3, "a second `<!-- bb:begin"),
+        (
+            "<!-- bb:begin -->\nx\n<!-- bb:begin -->\n<!-- bb:end -->\n",
+            3,
+            "a second `<!-- bb:begin",
+        ),
         ("<!-- bb:begin -->\nx\n<!-- bb:end -->\n<!-- bb:end -->\n", 4, "a second `<!-- bb:end"),
         ("intro\n<!-- bb:begin -->\nx\n", 2, "has no `<!-- bb:end -->` after it"),
         ("<!-- bb:end -->\n", 1, "with no `<!-- bb:begin -->` before it"),

@@ -1,0 +1,136 @@
+"""`--watch`: saves update the context, a file that does not parse is survived, then recovered."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from betterbase_cli.context.watch import Watcher, WatchEvent, start_watcher
+from betterbase_cli.project import load_project
+
+WAIT = 30.0  # generous: CI machines are slow; a hang fails the test, slowness does not
+
+
+@pytest.fixture
+def watching(sample: Path) -> Iterator[tuple[Watcher, queue.Queue[WatchEvent]]]:
+    events: queue.Queue[WatchEvent] = queue.Queue()
+    watcher = start_watcher(load_project(sample), events.put)
+    try:
+        yield watcher, events
+    finally:
+        watcher.stop()
+
+
+def next_outcome(events: queue.Queue[WatchEvent]) -> WatchEvent:
+    """The next event that ends a regeneration (written, current or error)."""
+    while True:
+        event = events.get(timeout=WAIT)
+        if event.kind in ("written", "current", "error"):
+            return event
+
+
+def context(root: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads((root / ".betterbase-context.json").read_text())
+    return data
+
+
+def test_saves_update_the_context_and_a_broken_file_is_survived(
+    sample: Path, watching: tuple[Watcher, queue.Queue[WatchEvent]]
+) -> None:
+    _, events = watching
+    assert next_outcome(events).kind == "written"  # the first full write
+    router = sample / "app/routes/posts.py"
+    good = router.read_text()
+
+    router.write_text(good + '\n\n@router.get("/feed")\ndef feed() -> None: ...\n')
+    event = next_outcome(events)
+    assert event.kind == "written" and ".betterbase-context.json" in event.paths
+    assert event.seconds >= event.read_seconds > 0
+    assert "/api/posts/feed" in (sample / "AGENTS.md").read_text()
+    last_good = (sample / ".betterbase-context.json").read_bytes()
+
+    router.write_text(good + '\n\n@router.get("/feed")\ndef feed(:\n')
+    event = next_outcome(events)
+    assert event.kind == "error" and "app/routes/posts.py:" in event.message
+    assert "last good context was kept" in event.message
+    assert (sample / ".betterbase-context.json").read_bytes() == last_good
+
+    router.write_text(good + '\n\n@router.get("/feed2")\ndef feed() -> None: ...\n')
+    event = next_outcome(events)
+    assert event.kind == "written"
+    paths = {r["path"] for r in context(sample)["routes"]}  # type: ignore[attr-defined]
+    assert "/api/posts/feed2" in paths and "/api/posts/feed" not in paths
+
+
+def test_a_new_table_and_a_new_router_appear(
+    sample: Path, watching: tuple[Watcher, queue.Queue[WatchEvent]]
+) -> None:
+    _, events = watching
+    next_outcome(events)
+    models = sample / "app/db/schema.py"
+    models.write_text(
+        models.read_text() + '\n\nclass Badge(Base):\n    __tablename__ = "badges"\n\n'
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    )
+    assert next_outcome(events).kind == "written"
+    assert "badges" in {t["name"] for t in context(sample)["tables"]}  # type: ignore[attr-defined]
+
+    # A new module, then its registration: the watcher learns about files it has not seen.
+    (sample / "app/routes/badges.py").write_text(
+        "from fastapi import APIRouter\n\nrouter = APIRouter(prefix='/badges')\n\n\n"
+        "@router.get('')\ndef list_badges() -> list[int]:\n    return []\n"
+    )
+    next_outcome(events)
+    registry = sample / "app/routes/__init__.py"
+    registry.write_text(
+        registry.read_text() + "\nfrom app.routes import badges  # noqa: E402\n\n"
+        "api_router.include_router(badges.router)\n"
+    )
+    assert next_outcome(events).kind == "written"
+    routes = {(r["method"], r["path"]) for r in context(sample)["routes"]}  # type: ignore[attr-defined]
+    assert ("GET", "/api/badges") in routes
+
+    (sample / "app/routes/badges.py").unlink()
+    event = next_outcome(events)
+    assert event.kind == "written"
+    assert "not an APIRouter" in (sample / "AGENTS.md").read_text()
+
+
+def test_watch_command_runs_until_interrupted(sample: Path) -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "betterbase_cli", "context", "--watch"],
+        cwd=sample,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        target = sample / ".betterbase-context.json"
+        deadline = time.monotonic() + WAIT
+        while not target.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first = target.read_text()
+        router = sample / "app/routes/tags.py"
+        router.write_text(
+            router.read_text() + '\n\n@router.get("/cloud")\ndef cloud() -> None: ...\n'
+        )
+        while target.read_text() == first and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "/api/tags/cloud" in target.read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=WAIT)
+    assert process.returncode == 0, err
+    assert "watching" in out and "wrote .betterbase-context.json" in out
+    assert "Traceback" not in err
