@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,6 +27,42 @@ COLOURS = {"+": "green", "!": "yellow", "-": "red"}
 
 class OutOfStep(BetterBaseError):
     """`bb migrate check` found something to fix (exit 1)."""
+
+
+# -- output ------------------------------------------------------------------------------------
+# click.style instead of rich: the migrate commands print a few coloured lines, and importing
+# rich would cost more than `bb migrate check` spends on everything else it does.
+
+_TAG = re.compile(r"\[(/|bold red|bold|green|yellow|red|dim)\]")
+_STYLES: dict[str, dict[str, Any]] = {
+    "bold red": {"fg": "red", "bold": True},
+    "bold": {"bold": True},
+    "green": {"fg": "green"},
+    "yellow": {"fg": "yellow"},
+    "red": {"fg": "red"},
+    "dim": {"dim": True},
+}
+
+
+def _out(markup: str = "", err: bool = False) -> None:
+    """Print a line with [green]...[/]-style tags (only those above); colour on terminals."""
+    colour = "NO_COLOR" not in os.environ
+    pieces = _TAG.split(markup)
+    text, style = [], None
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            style = None if piece == "/" else piece
+        elif piece:
+            text.append(click.style(piece, **_STYLES[style]) if style and colour else piece)
+    click.echo("".join(text), err=err)
+
+
+def _ok(message: str) -> None:
+    _out(f"[green]✓[/] {message}")
+
+
+def _warn(message: str) -> None:
+    _out(f"[yellow]warning:[/] {message}", err=True)
 
 
 # -- shared options ---------------------------------------------------------------------------
@@ -118,14 +156,14 @@ def _project() -> Project:
 def show_operations(operations: Sequence[Any], title: str | None = None) -> None:
     """The coloured diff: + create/add (green), ! alter (yellow), - drop (red), and a summary."""
     if title:
-        ui.info(title)
+        _out(title)
     counts = {"+": 0, "!": 0, "-": 0}
     for op in operations:
         symbol = op.symbol
         counts[symbol] = counts.get(symbol, 0) + 1
         colour = COLOURS.get(symbol, "white")
-        ui.info(f"  [{colour}]{symbol} {ui.escape(op.describe())}[/]")
-    ui.info(summary_line(counts))
+        _out(f"  [{colour}]{symbol} {str(op.describe())}[/]")
+    _out(summary_line(counts))
 
 
 def summary_line(counts: dict[str, int]) -> str:
@@ -140,7 +178,7 @@ def _print_sql(migration: NewMigration, project: Project) -> None:
 
     folder = folder_of(project)
     for dialect, text in migration.files.items():
-        ui.info(f"\n[bold]{ui.escape(project.relative(folder.file(dialect, migration.name)))}[/]")
+        _out(f"\n[bold]{str(project.relative(folder.file(dialect, migration.name)))}[/]")
         click.echo(text, nl=False)
 
 
@@ -187,15 +225,15 @@ def _backup(project: Project, db: Database, label: str) -> None:
 
     made = backup(db, project.state_dir, label)
     if made is None:
-        ui.info("No data to back up yet.")
+        _out("No data to back up yet.")
         return
     if made.warning:
-        ui.warn(made.warning)
-    ui.info(
-        f"[bold]Backed up[/] {ui.escape(db.url.where)} ({made.method}) to "
-        f"{ui.escape(project.relative(made.path))}"
+        _warn(made.warning)
+    _out(
+        f"[bold]Backed up[/] {str(db.url.where)} ({made.method}) to "
+        f"{str(project.relative(made.path))}"
     )
-    ui.info(f"  restore: {ui.escape(made.restore)}")
+    _out(f"  restore: {str(made.restore)}")
 
 
 def apply_to_database(
@@ -225,27 +263,27 @@ def apply_to_database(
         if plan.edited:
             raise AppliedMigrationEdited(plan.edited, db.url.where)
         if not plan.pending:
-            ui.info(f"{ui.escape(db.url.where)} is up to date ({len(plan.applied)} applied).")
+            _out(f"{str(db.url.where)} is up to date ({len(plan.applied)} applied).")
             return []
         _consent_to_pending(plan.pending, allow_destructive, yes, consented)
         risky = [m for m in plan.pending if m.destructive]
         if risky:
             _backup(project, db, f"before-{risky[0].name}")
-        ui.info(f"Applying to {ui.escape(db.url.where)}")
+        _out(f"Applying to {str(db.url.where)}")
 
         def wait() -> None:
-            ui.info("  waiting for another `bb migrate apply` to finish...")
+            _out("  waiting for another `bb migrate apply` to finish...")
 
         def applied(migration: MigrationFile, seconds: float) -> None:
-            ui.info(f"  [green]✓[/] {ui.escape(migration.name)} ({seconds * 1000:.0f} ms)")
+            _out(f"  [green]✓[/] {str(migration.name)} ({seconds * 1000:.0f} ms)")
 
         done = apply_pending(db, files, lock_timeout, on_wait=wait, on_applied=applied)
     if plan.unknown_applied:
-        ui.warn(
+        _warn(
             "applied in the database but not in the migrations folder: "
             + ", ".join(plan.unknown_applied)
         )
-    ui.success(f"{len(done)} migration(s) applied.")
+    _ok(f"{len(done)} migration(s) applied.")
     return done
 
 
@@ -295,11 +333,11 @@ def migrate(
     if dry_run:
         if migration:
             _print_sql(migration, project)
-        ui.info(f"\nDry run: nothing written; would apply pending migrations to {_where(url)}.")
+        _out(f"\nDry run: nothing written; would apply pending migrations to {_where(url)}.")
         return
     written = write_migration(project, migration) if migration else None
     if written:
-        ui.success("wrote " + ", ".join(project.relative(p) for p in written.paths))
+        _ok("wrote " + ", ".join(project.relative(p) for p in written.paths))
     try:
         apply_to_database(
             project,
@@ -313,7 +351,7 @@ def migrate(
     except BaseException:
         if written:
             written.rollback()
-            ui.warn("the new migration files were removed again; fix the problem and rerun")
+            _warn("the new migration files were removed again; fix the problem and rerun")
         raise
 
 
@@ -329,7 +367,7 @@ def _show_and_build(
     from betterbase_cli.migrate.workflow import build_migration
 
     if change.empty:
-        ui.info("No changes: the models match migrations/snapshot.json.")
+        _out("No changes: the models match migrations/snapshot.json.")
         return None
     show_operations(change.operations)
     return build_migration(project, change, name, command)
@@ -368,11 +406,11 @@ def generate(
         return
     if dry_run:
         _print_sql(migration, project)
-        ui.info("\nDry run: nothing written.")
+        _out("\nDry run: nothing written.")
         return
     written = write_migration(project, migration)
-    ui.success("wrote " + ", ".join(project.relative(p) for p in written.paths))
-    ui.info("Apply it with `bb migrate apply`.")
+    _ok("wrote " + ", ".join(project.relative(p) for p in written.paths))
+    _out("Apply it with `bb migrate apply`.")
 
 
 # -- bb migrate apply -------------------------------------------------------------------------
@@ -441,12 +479,10 @@ def _apply_dry_run(project: Project, url: str) -> None:
         if db is not None:
             db.close()
     if not plan.pending:
-        ui.info(f"{ui.escape(parsed.where)} is up to date; nothing to apply.")
+        _out(f"{str(parsed.where)} is up to date; nothing to apply.")
         return
     click.echo(sql_of(plan.pending, parsed.dialect), nl=False)
-    ui.info(
-        f"Dry run: {len(plan.pending)} migration(s) would be applied to {ui.escape(parsed.where)}."
-    )
+    _out(f"Dry run: {len(plan.pending)} migration(s) would be applied to {str(parsed.where)}.")
 
 
 # -- bb migrate status ------------------------------------------------------------------------
@@ -488,7 +524,7 @@ def status(database_url: str | None) -> None:
             db.close()
     applied = {row.name: row for row in plan.applied}
     edited = {m.name for m, _ in plan.edited}
-    ui.info(f"[bold]{ui.escape(parsed.where)}[/]" + ("" if db else " (not created yet)"))
+    _out(f"[bold]{str(parsed.where)}[/]" + ("" if db else " (not created yet)"))
     for migration in files:
         row = applied.get(migration.name)
         tags = []
@@ -500,16 +536,16 @@ def status(database_url: str | None) -> None:
             tags.append("[red]changed since it was applied[/]")
         extra = f"  ({', '.join(tags)})" if tags else ""
         if row:
-            ui.info(f"  [green]applied[/]  {ui.escape(migration.name)}  {row.applied_at}{extra}")
+            _out(f"  [green]applied[/]  {str(migration.name)}  {row.applied_at}{extra}")
         else:
-            ui.info(f"  [yellow]pending[/]  {ui.escape(migration.name)}{extra}")
+            _out(f"  [yellow]pending[/]  {str(migration.name)}{extra}")
     for name in plan.unknown_applied:
-        ui.info(f"  [red]unknown[/]  {ui.escape(name)}  (applied, but not in the folder)")
+        _out(f"  [red]unknown[/]  {str(name)}  (applied, but not in the folder)")
     if not files and not plan.unknown_applied:
-        ui.info("  no migrations yet")
+        _out("  no migrations yet")
     _, _, result = drift(project)
     if result is None or not (result.operations or result.questions):
-        ui.info("Models: in step with migrations/snapshot.json.")
+        _out("Models: in step with migrations/snapshot.json.")
     else:
         show_operations(
             result.operations, "Models: changes not in a migration yet (run `bb migrate`):"
@@ -540,10 +576,10 @@ def new(name: str, dry_run: bool) -> None:
     full, paths = new_manual(project, name, dry_run=dry_run)
     listed = ", ".join(project.relative(p) for p in paths)
     if dry_run:
-        ui.info(f"Dry run: would create {ui.escape(listed)}")
+        _out(f"Dry run: would create {str(listed)}")
         return
-    ui.success(f"created {listed}")
-    ui.info("Write the SQL in each file, then run `bb migrate apply` (or `bb migrate`).")
+    _ok(f"created {listed}")
+    _out("Write the SQL in each file, then run `bb migrate apply` (or `bb migrate`).")
 
 
 # -- bb migrate check -------------------------------------------------------------------------
@@ -610,19 +646,19 @@ def check(no_destructive: bool, database_url: str | None, fmt: str) -> None:
 def _print_check(ops: Sequence[Any], problems: Sequence[Any], risky: Sequence[Any]) -> None:
     if ops:
         show_operations(ops, "[bold red]The models changed without a migration:[/]")
-        ui.info("  run `bb migrate` (or `bb migrate generate`) and commit the result")
+        _out("  run `bb migrate` (or `bb migrate generate`) and commit the result")
     if problems:
-        ui.info("[bold red]Migration files do not match migrations/checksums.json:[/]")
+        _out("[bold red]Migration files do not match migrations/checksums.json:[/]")
         for p in problems:
-            ui.info(f"  {ui.escape(p.path)}: {ui.escape(p.message)}")
-        ui.info("  restore generated files from git; put new SQL in `bb migrate new NAME`")
+            _out(f"  {str(p.path)}: {str(p.message)}")
+        _out("  restore generated files from git; put new SQL in `bb migrate new NAME`")
     if risky:
-        ui.info("[bold red]Pending migrations lose data:[/]")
+        _out("[bold red]Pending migrations lose data:[/]")
         for m in risky:
-            ui.info(f"  {ui.escape(m.path)}")
-        ui.info("  apply them deliberately with `bb migrate apply --allow-destructive`")
+            _out(f"  {str(m.path)}")
+        _out("  apply them deliberately with `bb migrate apply --allow-destructive`")
     if not (ops or problems or risky):
-        ui.success("migrations are in step with the models")
+        _ok("migrations are in step with the models")
 
 
 def _pending_destructive(project: Project, url: str) -> list[MigrationFile]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,20 @@ UNKNOWN = "unknown"  # a .sql file bb has no record of
 
 NAME_RE = re.compile(r"^(\d{4,})_([a-z0-9_]+)\.sql$")
 MAX_SLUG = 48
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a sibling temporary file and a rename, so a crash never leaves half a file.
+    (codegen.files has the same, but importing it pulls tempfile and difflib: 20 ms.)"""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def checksum(text: str) -> str:
@@ -141,8 +156,6 @@ class MigrationsFolder:
         return records
 
     def write_records(self, records: Mapping[str, Mapping[str, Any]]) -> None:
-        from betterbase_cli.codegen.files import write_atomic
-
         data = {
             "format": CHECKSUMS_FORMAT,
             "note": "Written by bb. Generated migrations must not change after they are "

@@ -85,6 +85,6 @@ def load(migrations_dir: Path, where: str | None = None) -> Snapshot:
 
 
 def save(migrations_dir: Path, schema: Schema, migration: str | None) -> None:
-    from betterbase_cli.codegen.files import write_atomic
+    from betterbase_cli.migrate.files import write_atomic
 
     write_atomic(snapshot_path(migrations_dir), render(schema, migration))

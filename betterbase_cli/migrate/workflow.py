@@ -23,11 +23,12 @@ from betterbase_cli.migrate.files import (
     generated_header,
     manual_template,
     slugify,
+    write_atomic,
 )
 
 if TYPE_CHECKING:
-    from betterbase_cli.migrate.render import Dialect
     from betterbase_cli.migrate.questioner import Answers, Asker, Resolved
+    from betterbase_cli.migrate.render import Dialect
     from betterbase_cli.project import Project
     from betterbase_cli.schema.model import Schema
 
@@ -144,8 +145,6 @@ class Written:
 
     def rollback(self) -> None:
         """Put the folder back as it was (bb made these files a moment ago)."""
-        from betterbase_cli.codegen.files import write_atomic
-
         for path, previous in reversed(self.undo):
             if previous is None:
                 path.unlink(missing_ok=True)
@@ -158,8 +157,6 @@ def _previous(path: Path) -> str | None:
 
 
 def write_migration(project: Project, migration: NewMigration) -> Written:
-    from betterbase_cli.codegen.files import write_atomic
-
     folder = folder_of(project)
     records = folder.read_records()
     undo: list[tuple[Path, str | None]] = []
@@ -189,8 +186,6 @@ def write_migration(project: Project, migration: NewMigration) -> Written:
 
 def new_manual(project: Project, name: str, dry_run: bool = False) -> tuple[str, list[Path]]:
     """Empty SQL files (one per dialect) for what models cannot say, recorded as manual."""
-    from betterbase_cli.codegen.files import write_atomic
-
     slug = slugify(name)
     if not slug:
         raise ConfigError(f"{name!r} has no letters or digits", hint="e.g. bb migrate new add_view")
