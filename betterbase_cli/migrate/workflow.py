@@ -46,7 +46,17 @@ def read_models(project: Project) -> Schema:
 
 def load_snapshot(project: Project) -> snapshots.Snapshot:
     path = snapshots.snapshot_path(project.migrations_dir)
-    return snapshots.load(project.migrations_dir, project.relative(path))
+    where = project.relative(path)
+    if not path.is_file():
+        generated = [m.name for m in folder_of(project).migrations() if m.kind == GENERATED]
+        if generated:
+            # Diffing against nothing would re-create every table.
+            raise ConfigError(
+                f"{where} is missing, but migrations/ holds generated migrations "
+                f"({', '.join(generated[-3:])})",
+                hint=f"restore it from git (`git checkout -- {where}`)",
+            )
+    return snapshots.load(project.migrations_dir, where)
 
 
 @dataclass(frozen=True)

@@ -367,6 +367,16 @@ def test_bad_snapshot_is_a_clear_error(tmp_path: Path, content: str, expected: s
         assert "migrations/snapshot.json" in result.stderr and expected in result.stderr
 
 
+def test_missing_snapshot_with_migrations_is_a_clear_error(tmp_path: Path) -> None:
+    root = _migrated(tmp_path)
+    (root / "migrations/snapshot.json").unlink()
+    result = bb(root, "migrate", "generate")
+    assert result.exit_code == 1
+    assert (
+        "migrations/snapshot.json is missing" in result.stderr and "git checkout" in result.stderr
+    )
+
+
 def test_corrupt_checksums_file_is_a_clear_error(tmp_path: Path) -> None:
     root = _migrated(tmp_path)
     (root / "migrations/checksums.json").write_text("[]")
