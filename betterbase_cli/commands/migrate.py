@@ -252,13 +252,13 @@ def apply_to_database(
         plan_for,
         read_files,
     )
-    from betterbase_cli.migrate.db import connect, parse_url
+    from betterbase_cli.migrate.db import connect, driver_errors, parse_url
     from betterbase_cli.migrate.workflow import folder_of
 
     parsed = parse_url(url)
     _check_dialect(project, parsed.dialect, parsed.where)
     files = read_files(folder_of(project), parsed.dialect)
-    with connect(parsed) as db:
+    with connect(parsed) as db, driver_errors(parsed.where):
         plan = plan_for(db, files)
         if plan.edited:
             raise AppliedMigrationEdited(plan.edited, db.url.where)
@@ -461,7 +461,7 @@ def apply(
 def _apply_dry_run(project: Project, url: str) -> None:
     from betterbase_cli.errors import DatabaseError
     from betterbase_cli.migrate.apply import plan_for, read_files, sql_of
-    from betterbase_cli.migrate.db import connect, parse_url
+    from betterbase_cli.migrate.db import connect, driver_errors, parse_url
     from betterbase_cli.migrate.workflow import folder_of
 
     parsed = parse_url(url)
@@ -474,7 +474,8 @@ def _apply_dry_run(project: Project, url: str) -> None:
             raise
         db = None  # no database file yet: everything is pending
     try:
-        plan = plan_for(db, files)
+        with driver_errors(parsed.where):
+            plan = plan_for(db, files)
     finally:
         if db is not None:
             db.close()
@@ -500,7 +501,7 @@ def status(database_url: str | None) -> None:
       bb migrate status --database-url postgresql://app@localhost/app
     """
     from betterbase_cli.migrate.apply import plan_for, read_files
-    from betterbase_cli.migrate.db import connect, parse_url
+    from betterbase_cli.migrate.db import connect, driver_errors, parse_url
     from betterbase_cli.migrate.workflow import drift, folder_of
 
     project = _project()
@@ -518,7 +519,8 @@ def status(database_url: str | None) -> None:
             raise
         db = None
     try:
-        plan = plan_for(db, files)
+        with driver_errors(parsed.where):
+            plan = plan_for(db, files)
     finally:
         if db is not None:
             db.close()
@@ -664,7 +666,7 @@ def _print_check(ops: Sequence[Any], problems: Sequence[Any], risky: Sequence[An
 def _pending_destructive(project: Project, url: str) -> list[MigrationFile]:
     from betterbase_cli.errors import DatabaseError
     from betterbase_cli.migrate.apply import plan_for, read_files
-    from betterbase_cli.migrate.db import connect, parse_url
+    from betterbase_cli.migrate.db import connect, driver_errors, parse_url
     from betterbase_cli.migrate.workflow import folder_of
 
     parsed = parse_url(url)
@@ -677,7 +679,8 @@ def _pending_destructive(project: Project, url: str) -> list[MigrationFile]:
             raise
         db = None
     try:
-        plan = plan_for(db, files)
+        with driver_errors(parsed.where):
+            plan = plan_for(db, files)
     finally:
         if db is not None:
             db.close()

@@ -261,6 +261,8 @@ def migration_lock(
     """Hold the database's migration lock (PostgreSQL, MySQL) for the block.  SQLite locks
     per migration with BEGIN IMMEDIATE instead, so this does nothing there."""
     if db.dialect == "sqlite":
+        # BEGIN IMMEDIATE waits this long for another writer before "database is locked".
+        db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         yield
         return
     deadline = time.monotonic() + timeout

@@ -9,7 +9,8 @@ code decides exactly where they start, which SQLite's table rebuild needs.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -323,6 +324,24 @@ def _connect_mysql(url: DatabaseURL) -> Database:
             "(host, port, user, password, database name)",
         ) from exc
     return Database(url, connection)
+
+
+@contextmanager
+def driver_errors(where: str) -> Iterator[None]:
+    """Turn a driver error that escaped the code around statements (a dropped connection, a
+    locked SQLite file, a missing permission) into one clear DatabaseError."""
+    try:
+        yield
+    except DatabaseError:
+        raise
+    except Exception as exc:
+        if not is_driver_error(exc):
+            raise
+        text = driver_error_text(exc)
+        hint = "check that the database is reachable and that the user may change its schema"
+        if "locked" in text.lower():
+            hint = "another process holds the database; wait for it or raise --lock-timeout"
+        raise DatabaseError(f"{where}: {text}", hint=hint) from exc
 
 
 def driver_error_text(exc: BaseException) -> str:

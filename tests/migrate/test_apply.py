@@ -380,3 +380,18 @@ def test_sqlite_rebuild_keeps_views_and_triggers_of_the_table(tmp_path: Path) ->
     assert db.execute("SELECT name FROM audit").fetchall() == [("cy",)]
     assert db.execute("SELECT count(*) FROM user_names").fetchone() == (3,)
     assert db.execute("PRAGMA legacy_alter_table").fetchone() == (0,)
+
+
+def test_sqlite_locked_by_another_writer_is_a_clear_message(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    _manual(root, "add_things", {"sqlite": THINGS["sqlite"]})
+    holder = sqlite3.connect(root / "app.db", isolation_level=None)
+    holder.execute("CREATE TABLE other (x INTEGER)")
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = bb(root, "migrate", "apply", "--lock-timeout", "0.3")
+    finally:
+        holder.execute("ROLLBACK")
+    assert result.exit_code == 1
+    assert "database is locked" in result.stderr and "--lock-timeout" in result.stderr
+    assert bb(root, "migrate", "apply").exit_code == 0
