@@ -320,16 +320,19 @@ def migrate(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from betterbase_cli.migrate.db import parse_url
     from betterbase_cli.migrate.workflow import (
         compute_change,
         write_migration,
     )
 
     project = _project()
+    url = project.database_url()
+    parsed = parse_url(url)
+    _check_dialect(project, parsed.dialect, parsed.where)  # before anything is written
     answers = _answers(renames, no_renames, defaults, allow_destructive)
     change = compute_change(project, answers, _asker(yes))
     migration = _show_and_build(project, change, name, "bb migrate")
-    url = project.database_url()
     if dry_run:
         if migration:
             _print_sql(migration, project)

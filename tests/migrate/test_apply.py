@@ -395,3 +395,24 @@ def test_sqlite_locked_by_another_writer_is_a_clear_message(tmp_path: Path) -> N
     assert result.exit_code == 1
     assert "database is locked" in result.stderr and "--lock-timeout" in result.stderr
     assert bb(root, "migrate", "apply").exit_code == 0
+
+
+def test_postgresql_no_transaction_mark_allows_concurrent_index(
+    tmp_path: Path, pg_url: str
+) -> None:
+    root = make_project(tmp_path, dialects=ALL)
+    sql = dict(THINGS)
+    sql["postgresql"] = (
+        "-- bb:no-transaction\n"
+        + THINGS["postgresql"]
+        + "CREATE INDEX CONCURRENTLY ix_things_name ON things (name);\n"
+    )
+    name = _manual(root, "add_things", sql)
+    result = bb(root, "migrate", "apply", "--database-url", pg_url)
+    assert result.exit_code == 0, result.output
+    with connect(pg_url) as db:
+        assert db.query(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'things' "
+            "AND indexname = 'ix_things_name'"
+        ) == [("ix_things_name",)]
+        assert db.query("SELECT name FROM bb_migrations") == [(name,)]
