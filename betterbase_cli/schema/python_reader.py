@@ -29,6 +29,7 @@ from betterbase_cli.schema.model import (
     Table,
     UniqueConstraint,
 )
+from betterbase_cli.schema.order import sorted_by_name
 from betterbase_cli.schema.pymodule import ModelsModule, module_name, parse_models_file
 from betterbase_cli.schema.pyresolve import (
     FinalName,
@@ -1524,10 +1525,10 @@ class _Builder:
             name=draft.name,
             columns=tuple(built),
             primary_key=primary_key,
-            foreign_keys=tuple(fks),
-            indexes=tuple(indexes),
-            uniques=tuple(uniques),
-            checks=tuple(draft.checks),
+            foreign_keys=sorted_by_name(fks),
+            indexes=sorted_by_name(indexes),
+            uniques=sorted_by_name(uniques),
+            checks=sorted_by_name(draft.checks),
             comment=draft.comment,
             primary_key_name=pk_name,
             class_name=draft.class_name,
@@ -1676,3 +1677,4 @@ def text_digest(text: str) -> str:
 
 
 _ = module_name  # re-exported for callers that map paths to modules
+

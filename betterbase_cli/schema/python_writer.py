@@ -181,6 +181,27 @@ def _render(call: _C, start: int, base: int) -> str:
     return f"{call.name}(\n{''.join(lines)}{' ' * base})"
 
 
+def _members(enum: Enum) -> list[str]:
+    """Member names: the values themselves where they are plain identifiers, else made up."""
+    out: list[str] = []
+    for value in enum.values:
+        plain = (
+            value.isidentifier()
+            and not keyword.iskeyword(value)
+            and not value.startswith("_")
+            and value not in ("name", "value", "mro")
+        )
+        member = value
+        if not plain:
+            member = re.sub(r"\W+", "_", value).strip("_").upper() or "EMPTY"
+            if member[0].isdigit() or keyword.iskeyword(member):
+                member = f"V_{member}"
+        while member in out or (not plain and member in enum.values):
+            member = f"{member}_"
+        out.append(member)
+    return out
+
+
 class _Writer:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
@@ -233,25 +254,15 @@ class _Writer:
         self.imports.add("enum")
         name = self.enum_classes[enum.name]
         lines = [f"class {name}(enum.Enum):"]
-        for value in enum.values:
-            lines.append(f"    {self._member(value)} = {_py_str(value)}")
+        for member, value in zip(_members(enum), enum.values, strict=True):
+            lines.append(f"    {member} = {_py_str(value)}")
         if not enum.values:
             lines.append("    pass")
         return "\n".join(lines)
 
     def _by_value(self, enum: Enum) -> bool:
         """True when members cannot be named after their values (SQLAlchemy stores names)."""
-        return any(self._member(v) != v for v in enum.values)
-
-    def _member(self, value: str) -> str:
-        if value.isidentifier() and not keyword.iskeyword(value) and not value.startswith("_") and (
-            value not in ("name", "value", "mro")
-        ):
-            return value
-        text = re.sub(r"\W+", "_", value).strip("_").upper() or "EMPTY"
-        if text[0].isdigit() or keyword.iskeyword(text):
-            text = f"V_{text}"
-        return text
+        return _members(enum) != list(enum.values)
 
     # -- one table ------------------------------------------------------------------------------
 
@@ -321,6 +332,11 @@ class _Writer:
             target = self.schema.table(fk.ref_table).column(fk.ref_columns[0])
             if target.type == t:
                 return None  # a foreign key column takes its target's type
+            # SQLAlchemy ignores the annotation of a foreign key column: spell the type out
+            plain = _PLAIN_TYPES.get(t.name)
+            if self._type_expr(t) is None and plain is not None:
+                self.imports.add("sqlalchemy", plain)
+                return plain
         return self._type_expr(t)
 
     def _type_expr(self, t: ColumnType) -> str | None:
@@ -529,10 +545,31 @@ class _Writer:
         return self._single_fk(table, column) is fk
 
 
+# The SQLAlchemy type each bb type is spelled as when it must be explicit.
+_PLAIN_TYPES = {
+    "integer": "Integer",
+    "string": "String",
+    "numeric": "Numeric",
+    "datetime": "DateTime",
+    "boolean": "Boolean",
+    "date": "Date",
+    "time": "Time",
+    "interval": "Interval",
+    "uuid": "Uuid",
+    "binary": "LargeBinary",
+}
+
 # Names the generated module may import from SQLAlchemy; classes must not shadow them.
 _SQLALCHEMY_NAMES = frozenset(
     {
         "BigInteger",
+        "Boolean",
+        "Date",
+        "Integer",
+        "Interval",
+        "LargeBinary",
+        "Time",
+        "Uuid",
         "CheckConstraint",
         "DateTime",
         "Double",

@@ -25,6 +25,7 @@ from betterbase_cli.schema.model import (
     Table,
     UniqueConstraint,
 )
+from betterbase_cli.schema.order import sorted_by_name
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -710,10 +711,10 @@ class _Reader:
                     name=tbl.name,
                     columns=columns,
                     primary_key=pk,
-                    foreign_keys=tuple(fks),
-                    indexes=tuple(tbl.indexes),
-                    uniques=tuple(tbl.uniques),
-                    checks=tuple(tbl.checks),
+                    foreign_keys=sorted_by_name(fks),
+                    indexes=sorted_by_name(tbl.indexes),
+                    uniques=sorted_by_name(tbl.uniques),
+                    checks=sorted_by_name(tbl.checks),
                     comment=tbl.comment,
                     primary_key_name=pk_name,
                 )
@@ -724,3 +725,4 @@ class _Reader:
                 self.warnings.append(f"enum type {enum.name} is used by no column; left out")
         enums = tuple(e for e in self.enums.values() if e.name in used)
         return Schema(tables=tuple(tables), enums=enums)
+

@@ -189,8 +189,8 @@ CASES = {
                         ),
                     ),
                     indexes=(
-                        Index("ix_nodes_slug", ("slug",)),
                         Index("ix_nodes_key", ("key",), unique=True),
+                        Index("ix_nodes_slug", ("slug",)),
                     ),
                     uniques=(UniqueConstraint("uq_nodes_code", ("code",)),),
                 ),
