@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
+from migrate.migrate_helpers import bb, make_project, set_models
 
 from betterbase_cli.errors import Aborted, OpenQuestions, UsageError
 from betterbase_cli.migrate.diff import Question
@@ -99,3 +108,85 @@ def test_default_answer_fills_existing_rows() -> None:
 def test_bad_rename_flags(value: str) -> None:
     with pytest.raises(UsageError):
         resolve(BEFORE, RENAMED, Answers(renames=parse_renames([value])), None)
+
+
+# --- on a real terminal (a pseudo-terminal), through questionary --------------------------------
+
+
+def _on_a_terminal(
+    cwd: Path, args: list[str], script: list[tuple[bytes, bytes]]
+) -> tuple[int, str]:
+    """Run bb on a pseudo-terminal; for each (prompt, keys) wait for the prompt, type the keys."""
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "DATABASE_URL")}
+    env["NO_COLOR"] = "1"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "betterbase_cli", *args],
+        cwd=cwd,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
+    os.close(slave)
+    seen = b""
+
+    def read_until(marker: bytes | None, timeout: float = 60) -> None:
+        nonlocal seen
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and (marker is None or marker not in seen):
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                seen += chunk
+            elif marker is None and proc.poll() is not None:
+                return
+
+    try:
+        for prompt, keys in script:
+            read_until(prompt)
+            assert prompt in seen, seen.decode(errors="replace")
+            seen = seen.replace(prompt, b"", 1)  # the next prompt must be a new one
+            os.write(master, keys)
+        read_until(None)
+        code = proc.wait(timeout=60)
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    return code, seen.decode(errors="replace")
+
+
+MODELS = """
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+"""
+
+
+def test_rename_asked_on_a_terminal(tmp_path: Path) -> None:
+    root = make_project(tmp_path, MODELS)
+    assert bb(root, "migrate").exit_code == 0
+    set_models(root, MODELS.replace("name:", "full_name:"))
+    code, screen = _on_a_terminal(root, ["migrate"], [(b"(Y/n)", b"y\r")])
+    assert code == 0, screen
+    assert "rename column users.name to full_name" in screen
+    assert (root / "migrations/sqlite/0002_rename_users_name_to_full_name.sql").is_file()
+
+
+def test_declining_data_loss_on_a_terminal_changes_nothing(tmp_path: Path) -> None:
+    root = make_project(tmp_path, MODELS)
+    assert bb(root, "migrate").exit_code == 0
+    set_models(root, MODELS.replace("    name: Mapped[str] = mapped_column(String(100))\n", ""))
+    code, screen = _on_a_terminal(root, ["migrate"], [(b"(y/N)", b"n\r")])
+    assert code == 1, screen
+    assert "declined" in screen
+    assert not (root / "migrations/sqlite/0002_drop_users_name.sql").exists()
