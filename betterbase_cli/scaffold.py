@@ -189,7 +189,7 @@ def _quote(arg: str) -> str:
 
 
 def install_plan(target: Path) -> InstallPlan:
-    venv = target / ".venv"
+    venv = target.resolve() / ".venv"  # the commands run inside the project
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     uv = shutil.which("uv")
     if uv:
