@@ -357,7 +357,7 @@ def edit_models(path: Path, text: str, package: str, line_length: int) -> str:
         new_classes[0] = first
     tree = tree.with_changes(body=[*tree.body, *new_classes])
     needed = {
-        "sqlalchemy": ["DateTime", "ForeignKey", "String", "Text", "func"],
+        "sqlalchemy": ["DateTime", "ForeignKey", "String", "Text", "false", "func"],
         "sqlalchemy.orm": ["Mapped", "mapped_column"],
     }
     if "account" in missing:

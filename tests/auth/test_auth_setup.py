@@ -123,7 +123,7 @@ def test_models_are_added_once_and_user_code_is_kept(blank_project: Path) -> Non
     assert '__tablename__ = "user"' in text
     assert (
         "from sqlalchemy import DateTime, ForeignKey, MetaData, String, Text, UniqueConstraint, "
-        "func\n" in text
+        "false, func\n" in text
     )
     setup_auth(load_project(blank_project))
     assert schema.read_text() == text
