@@ -512,7 +512,8 @@ def status(database_url: str | None) -> None:
     parsed = parse_url(url)
     _check_dialect(project, parsed.dialect, parsed.where)
     folder = folder_of(project)
-    files = read_files(folder, parsed.dialect)
+    files = read_files(folder, parsed.dialect, strict=False)
+    problems = {p.path: p.message for p in folder.problems()}
     from betterbase_cli.errors import DatabaseError
 
     try:
@@ -539,6 +540,8 @@ def status(database_url: str | None) -> None:
             tags.append("[red]loses data[/]")
         if migration.name in edited:
             tags.append("[red]changed since it was applied[/]")
+        if migration.path in problems:
+            tags.append(f"[red]{problems[migration.path]}[/]")
         extra = f"  ({', '.join(tags)})" if tags else ""
         if row:
             _out(f"  [green]applied[/]  {str(migration.name)}  {row.applied_at}{extra}")

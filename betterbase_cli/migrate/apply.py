@@ -108,13 +108,14 @@ def manual_is_destructive(text: str, dialect: str) -> bool:
     return False
 
 
-def read_files(folder: MigrationsFolder, dialect: str) -> list[MigrationFile]:
+def read_files(folder: MigrationsFolder, dialect: str, strict: bool = True) -> list[MigrationFile]:
     """The migrations that have a file for ``dialect``, in order.  A file bb has no record of,
-    or a generated file changed since bb wrote it, is an error: it would run unreviewed SQL."""
+    or a generated file changed since bb wrote it, is an error: it would run unreviewed SQL.
+    (``strict=False`` lists them anyway, for `status`.)"""
     found: list[MigrationFile] = []
     bad = [p for p in folder.problems() if f"/{dialect}/" in f"/{p.path}"]
     bad = [p for p in bad if "missing" not in p.message]
-    if bad:
+    if bad and strict:
         listed = "\n".join(f"  {p.path}: {p.message}" for p in bad)
         raise MigrationFolderError(
             f"the migrations folder does not match migrations/checksums.json:\n{listed}",

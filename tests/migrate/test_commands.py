@@ -314,6 +314,8 @@ def test_check_fails_when_a_generated_migration_was_edited(tmp_path: Path) -> No
     result = bb(root, "migrate", "check")
     assert result.exit_code == 1
     assert "migrations/sqlite/0001_create_notes.sql: edited after bb generated it" in result.stdout
+    status = bb(root, "migrate", "status")
+    assert status.exit_code == 0 and "changed since it was applied" in status.stdout
     stray = root / "migrations/sqlite/0002_by_hand.sql"
     stray.write_text("DROP TABLE notes;\n")
     result = bb(root, "migrate", "check", "--format", "json")
