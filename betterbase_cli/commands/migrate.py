@@ -330,13 +330,15 @@ def migrate(
     url = project.database_url()
     parsed = parse_url(url)
     _check_dialect(project, parsed.dialect, parsed.where)  # before anything is written
-    answers = _answers(renames, no_renames, defaults, allow_destructive)
+    # A dry run shows a change that loses data without consent; the real run asks.
+    answers = _answers(renames, no_renames, defaults, allow_destructive or dry_run)
     change = compute_change(project, answers, _asker(yes))
     migration = _show_and_build(project, change, name, "bb migrate")
     if dry_run:
         if migration:
             _print_sql(migration, project)
-        _out(f"\nDry run: nothing written; would apply pending migrations to {_where(url)}.")
+            _dry_run_consent_note(change, allow_destructive)
+        _out(f"\nDry run: nothing written; would apply pending migrations to {parsed.where}.")
         return
     written = write_migration(project, migration) if migration else None
     if written:
@@ -358,10 +360,9 @@ def migrate(
         raise
 
 
-def _where(url: str) -> str:
-    from betterbase_cli.migrate.db import parse_url
-
-    return parse_url(url).where
+def _dry_run_consent_note(change: Change, allow_destructive: bool) -> None:
+    if change.destructive and not allow_destructive:
+        _warn("this change loses data: the real run asks first (or needs --allow-destructive)")
 
 
 def _show_and_build(
@@ -402,13 +403,14 @@ def generate(
     from betterbase_cli.migrate.workflow import compute_change, write_migration
 
     project = _project()
-    answers = _answers(renames, no_renames, defaults, allow_destructive)
+    answers = _answers(renames, no_renames, defaults, allow_destructive or dry_run)
     change = compute_change(project, answers, _asker(yes))
     migration = _show_and_build(project, change, name, "bb migrate generate")
     if migration is None:
         return
     if dry_run:
         _print_sql(migration, project)
+        _dry_run_consent_note(change, allow_destructive)
         _out("\nDry run: nothing written.")
         return
     written = write_migration(project, migration)

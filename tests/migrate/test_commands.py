@@ -219,6 +219,11 @@ def test_destructive_change_needs_consent_and_leaves_a_backup(tmp_path: Path) ->
     assert _tree(root) == before
     assert not (root / ".betterbase/backups").exists()
 
+    dry = bb(root, "migrate", "--dry-run")
+    assert dry.exit_code == 0 and "DROP TABLE tags" in dry.stdout
+    assert "--allow-destructive" in dry.stderr
+    assert _tree(root) == before
+
     result = bb(root, "migrate", "--allow-destructive")
     assert result.exit_code == 0, result.output
     assert "- drop table tags" in result.stdout and "Backed up" in result.stdout
