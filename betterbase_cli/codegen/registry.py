@@ -89,9 +89,54 @@ def register_routers(
     tree = tree.with_changes(body=body)
     routes_package = f"{package}.routes"
     if missing:
-        tree = auth_edits.ensure_import(tree, routes_package, missing, package, line_length)
+        merged = _merge_import(tree, routes_package, missing)
+        if merged is not None:
+            tree = merged
+        else:
+            tree = auth_edits.ensure_import(tree, routes_package, missing, package, line_length)
     code: str = tree.code
     return code
+
+
+def _merge_import(tree: cst.Module, module: str, names: Sequence[str]) -> cst.Module | None:
+    """Add ``names`` to an existing ``from module import ...`` in place (sorted, keeping its
+    comments and layout); None when there is no such import to extend."""
+    import libcst as cst
+
+    body = list(tree.body)
+    for index, statement in enumerate(body):
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            continue
+        small = statement.body[0]
+        if (
+            not isinstance(small, cst.ImportFrom)
+            or small.relative
+            or auth_edits.dotted(small.module) != module
+            or isinstance(small.names, cst.ImportStar)
+        ):
+            continue
+        aliases = list(small.names)
+        present = {auth_edits.dotted(a.name) for a in aliases}
+        new = [cst.ImportAlias(name=cst.Name(n)) for n in names if n not in present]
+        if not new:
+            return tree
+        multiline = small.lpar is not None and "\n" in tree.code_for_node(statement)
+        combined = sorted([*aliases, *new], key=lambda a: auth_edits.dotted(a.name).lower())
+        if multiline:
+            separator = aliases[0].comma if aliases and aliases[0].comma else None
+            last = aliases[-1].comma
+            combined = [
+                a.with_changes(comma=separator or cst.MaybeSentinel.DEFAULT) for a in combined
+            ]
+            combined[-1] = combined[-1].with_changes(comma=last)
+        else:
+            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            combined = [a.with_changes(comma=comma) for a in combined[:-1]] + [
+                combined[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            ]
+        body[index] = statement.with_changes(body=[small.with_changes(names=combined)])
+        return tree.with_changes(body=body)
+    return None
 
 
 def _with_prefix(small: cst.BaseSmallStatement, prefix: str) -> cst.BaseSmallStatement:
