@@ -1,28 +1,22 @@
-"""A real round trip through the database: write rows, read them back."""
+"""A real round trip through the database: create, write, read back."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from app.db.schema import Base
 
 
 def test_every_model_has_a_table(session: Session) -> None:
-    names = set(Base.metadata.tables)
-    connection = session.connection()
-    assert names == {n for n in names if connection.dialect.has_table(connection, n)}
+    existing = set(inspect(session.connection()).get_table_names())
+    assert set(Base.metadata.tables) <= existing
 
 
-# Uses the example Note model: delete this test together with the model.
 def test_round_trip(session: Session) -> None:
-    from app.db.schema import Note
-
-    note = Note(title="hello", body="first note")
-    session.add(note)
-    session.commit()
-    found = session.scalars(select(Note).where(Note.id == note.id)).one()
-    assert (found.title, found.body) == ("hello", "first note")
-    assert found.created_at is not None
-    session.delete(found)
-    session.commit()
+    session.execute(
+        text("CREATE TEMPORARY TABLE round_trip (id INTEGER PRIMARY KEY, note VARCHAR(20))")
+    )
+    session.execute(text("INSERT INTO round_trip (id, note) VALUES (1, 'hello')"))
+    assert session.execute(text("SELECT note FROM round_trip WHERE id = 1")).scalar_one() == "hello"
+    session.rollback()
