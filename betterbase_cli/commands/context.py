@@ -21,7 +21,8 @@ def _warn(message: str) -> None:
 
 def run(check: bool, watch: bool, dry_run: bool, force: bool) -> None:
     """Parse nothing here: load the project, call the library, render its answer."""
-    from betterbase_cli.context import build
+    from betterbase_cli.context import run as context_run
+    from betterbase_cli.context.plan import apply_plan
     from betterbase_cli.project import load_project
 
     if sum((check, watch, dry_run)) > 1:
@@ -32,8 +33,7 @@ def run(check: bool, watch: bool, dry_run: bool, force: bool) -> None:
 
         watch_project(project, force=force)
         return
-    inputs = build.ContextReader(project).read()
-    plan = build.plan_context(project, inputs, force=force)
+    plan = context_run.prepare(project, force=force)
     for warning in plan.warnings:
         _warn(warning)
     summary = f"{plan.tables} tables, {plan.routes} routes"
@@ -59,7 +59,7 @@ def run(check: bool, watch: bool, dry_run: bool, force: bool) -> None:
             _note(note)
         click.echo(f"dry run: nothing written ({summary})")
         return
-    written = build.apply_plan(project, plan)
+    written = apply_plan(project, plan)
     for note in plan.notes:
         _note(note)
     if written:

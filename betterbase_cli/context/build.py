@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from betterbase_cli import __version__
-from betterbase_cli.codegen import files
 from betterbase_cli.codegen.files import FileWrite, PlannedWrite
 from betterbase_cli.context import routes as routescan
+from betterbase_cli.context import sources
+from betterbase_cli.context.plan import ContextPlan, Rendered, plan_files
+from betterbase_cli.context.sources import sha256
 from betterbase_cli.errors import BetterBaseError, ConfigError, SourceError
 from betterbase_cli.project import Project
 from betterbase_cli.schema.model import Schema, Table
@@ -32,11 +33,6 @@ SCHEMA_URL = (
     "betterbase_cli/context/context.schema.json"
 )
 AI_TARGETS = ("agents", "claude", "cursor", "copilot")
-SKIP_DIRS = frozenset({"__pycache__", ".venv", "venv", "node_modules", ".git", ".mypy_cache"})
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -50,20 +46,6 @@ class ContextInput:
 
 
 # --- reading, with a per-file cache --------------------------------------------------------------
-
-
-def _read_text(rel: str, path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SourceError(
-            rel, 1, exc.start, "is not UTF-8 text", hint="save the file as UTF-8 and rerun"
-        ) from exc
-    except OSError as exc:
-        raise BetterBaseError(
-            f"{rel}: cannot be read ({exc.strerror or exc})",
-            hint="check the file's permissions: bb reads every Python file of the app",
-        ) from exc
 
 
 @dataclass
@@ -89,23 +71,34 @@ class ContextReader:
     _schema: tuple[Schema, list[str], dict[str, str]] | None = None
     _routes: tuple[routescan.RouteScan, dict[str, str]] | None = None
     _retry: set[str] = field(default_factory=set)  # files that failed: read again next time
+    # The last link and schema, each with the (path, hash) pairs it was made from.
+    _link_memo: tuple[tuple[tuple[str, str], ...], Any] | None = None
+    schema_memo: tuple[tuple[tuple[str, str], ...], Any] | None = None
+    fingerprint: str = ""  # hash of everything read: equal fingerprints, equal context
+
+    def state(self) -> dict[str, Any]:
+        """What the on-disk cache keeps between runs."""
+        return {
+            "routes": self.route_cache,
+            "link": self._link_memo,
+            "schema": self.schema_memo,
+        }
+
+    def route_key(self) -> list[tuple[str, str]]:
+        """(path, hash of the bytes) of every route-folder file read, as the last read saw them."""
+        return list(self._link_memo[0]) if self._link_memo else []
+
+    def model_key(self) -> list[tuple[str, str]]:
+        """(path, hash of the text) of every models file read."""
+        return list(self.schema_memo[0]) if self.schema_memo else []
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.route_cache = dict(state.get("routes") or {})
+        self._link_memo = state.get("link")
+        self.schema_memo = state.get("schema")
 
     def route_files(self) -> dict[str, Path]:
-        """Python files of the app package (and the routes folder if it lies elsewhere)."""
-        roots = [self.project.root / self.project.package, self.project.routes_dir]
-        found: dict[str, Path] = {}
-        for top in roots:
-            if not top.is_dir() or not top.is_relative_to(self.project.root):
-                continue
-            for folder, dirs, names in os.walk(top):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                for name in names:
-                    if name.endswith(".py"):
-                        path = Path(folder, name)
-                        # Not project.relative(): that resolves symlinks, and messages should
-                        # name the file as the user sees it.
-                        found[path.relative_to(self.project.root).as_posix()] = path
-        return dict(sorted(found.items()))
+        return sources.route_files(self.project)
 
     def is_route_file(self, rel: str) -> bool:
         if not rel.endswith(".py"):
@@ -113,15 +106,15 @@ class ContextReader:
         tops = (self.project.package, self.project.relative(self.project.routes_dir))
         parts = rel.split("/")
         return any(rel.startswith(top + "/") for top in tops) and not any(
-            p in SKIP_DIRS or p.startswith(".") for p in parts[:-1]
+            p in sources.SKIP_DIRS or p.startswith(".") for p in parts[:-1]
         )
 
     def _load(self, rel: str, path: Path) -> _Cached:
-        text = _read_text(rel, path)
-        digest = sha256(text)
+        data = sources.read_bytes(rel, path)
+        digest = hashlib.sha256(data).hexdigest()
         cached = self.route_cache.get(rel)
         if cached is None or cached.digest != digest:
-            cached = self._parse(text, rel, digest)
+            cached = self._parse(sources.decode(rel, data), rel, digest)
             self.route_cache[rel] = cached
         return cached
 
@@ -143,17 +136,22 @@ class ContextReader:
                 else:
                     self._paths.pop(rel, None)
                     self.route_cache.pop(rel, None)
+        key = tuple((rel, self.route_cache[rel].digest) for rel in sorted(self._paths))
+        if self._link_memo is not None and self._link_memo[0] == key:
+            result: tuple[routescan.RouteScan, dict[str, str]] = self._link_memo[1]
+            return result
         scans: list[routescan.ModuleScan] = []
         classes: dict[str, dict[str, tuple[str, ...]]] = {}
         sources: dict[str, str] = {}
-        for rel in sorted(self._paths):
+        for rel, digest in key:
             cached = self.route_cache[rel]
             if cached.scan is not None:
                 scans.append(cached.scan)
-                sources[rel] = cached.digest
+                sources[rel] = digest
             else:
                 classes[routescan.module_name(rel)[0]] = cached.classes
         linked = routescan.link_routes(scans, self.project.package, classes, self.route_memo)
+        self._link_memo = (key, (linked, sources))
         return linked, sources
 
     @staticmethod
@@ -175,7 +173,7 @@ class ContextReader:
     def read_schema(self) -> tuple[Schema, list[str], dict[str, str]]:
         from betterbase_cli.context import schemainput
 
-        return schemainput.read_schema(self.project, self.model_cache)
+        return schemainput.read_schema(self.project, self.model_cache, self)
 
     def is_model_file(self, rel: str) -> bool:
         if rel in self.model_cache:
@@ -218,7 +216,15 @@ class ContextReader:
         )
         warnings = sorted({*schema_warnings, *(str(w) for w in scanned.warnings)})
         sources = dict(sorted({**route_sources, **schema_sources}.items()))
+        assert self._link_memo is not None and self.schema_memo is not None
+        self.fingerprint = sha256(
+            repr((__version__, self._config_text(), self._link_memo[0], self.schema_memo[0]))
+        )
         return ContextInput(schema, scanned.routes, tuple(warnings), sources)
+
+    def _config_text(self) -> str:
+        path = self.project.root / "betterbase.toml"
+        return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 # --- the JSON document ---------------------------------------------------------------------------
@@ -579,29 +585,12 @@ class Renderer:
         return out
 
 
-# --- planning and applying the writes ------------------------------------------------------------
+# --- rendering and planning -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ContextPlan:
-    """Every context file with its new content and what writing it would do."""
-
-    writes: tuple[PlannedWrite, ...]
-    whole_files: frozenset[str]  # written through the manifest (bb owns the whole file)
-    notes: tuple[str, ...]  # things a person should know (an edited block, a file left alone)
-    warnings: tuple[str, ...]  # constructs the readers could not use
-    tables: int
-    routes: int
-    # path -> what bb rendered: the whole text, or the block body for shared Markdown files
-    rendered: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def changed(self) -> list[PlannedWrite]:
-        return [w for w in self.writes if w.action != files.UNCHANGED]
-
-    @property
-    def conflicts(self) -> list[PlannedWrite]:
-        return [w for w in self.writes if w.action == files.CONFLICT]
+def render(project: Project, inputs: ContextInput, renderer: Renderer | None = None) -> Rendered:
+    data, whole, blocks = (renderer or Renderer()).render(project, inputs)
+    return len(data["tables"]), len(data["routes"]), whole, blocks
 
 
 def plan_context(
@@ -611,61 +600,13 @@ def plan_context(
     renderer: Renderer | None = None,
     known: Mapping[str, str] | None = None,
 ) -> ContextPlan:
-    """Compute every context file and compare it with the disk (writes nothing).
+    """Render every context file and compare it with the disk (writes nothing).
 
     ``known`` maps paths to what was rendered into them last time (the watcher keeps it):
     files whose rendering did not change are left out without reading the disk.
     """
-    from betterbase_cli.context import markdown
-
-    data, whole, blocks = (renderer or Renderer()).render(project, inputs)
-    rendered = {w.path: w.content for w in whole} | blocks
-    whole_paths = frozenset(w.path for w in whole)
-    if known:
-        whole = [w for w in whole if known.get(w.path) != w.content]
-        blocks = {p: b for p, b in blocks.items() if known.get(p) != b}
-    planned = files.plan(project.root, whole, force=force) if whole else []
-    notes = [
-        f"{p.path} was edited since bb wrote it and was left alone "
-        "(see the change with --dry-run, replace it with --force)"
-        for p in planned
-        if p.action == files.CONFLICT
-    ]
-    for path, body in sorted(blocks.items()):
-        write, note = markdown.plan_block(project.root, path, body)
-        planned.append(write)
-        if note:
-            notes.append(note)
-    return ContextPlan(
-        writes=tuple(sorted(planned, key=lambda p: p.path)),
-        whole_files=whole_paths,
-        notes=tuple(notes),
-        warnings=inputs.warnings,
-        tables=len(data["tables"]),
-        routes=len(data["routes"]),
-        rendered=rendered,
-    )
-
-
-def apply_plan(project: Project, plan: ContextPlan) -> list[str]:
-    """Write what changed (never a conflict); return the paths written."""
-    changed = [w for w in plan.changed if w.action != files.CONFLICT]
-    whole = [w for w in changed if w.path in plan.whole_files]
-    if whole:
-        files.apply(project.root, whole)
-    for write in changed:
-        if write.path not in plan.whole_files:
-            files.write_atomic(project.root / write.path, write.content)
-    return [w.path for w in changed]
-
-
-def generate(
-    project: Project, force: bool = False, reader: ContextReader | None = None
-) -> tuple[ContextPlan, list[str]]:
-    """Read, plan and write the context files; return the plan and the paths written."""
-    inputs = (reader or ContextReader(project)).read()
-    plan = plan_context(project, inputs, force=force)
-    return plan, apply_plan(project, plan)
+    rendered = render(project, inputs, renderer)
+    return plan_files(project, rendered, inputs.warnings, force=force, known=known)
 
 
 def write_context(project: Project, force: bool = False) -> list[PlannedWrite]:
@@ -673,9 +614,7 @@ def write_context(project: Project, force: bool = False) -> list[PlannedWrite]:
 
     Raises SourceError when a model or route file does not parse.
     """
+    from betterbase_cli.context.run import generate
+
     plan, _ = generate(project, force=force)
     return list(plan.writes)
-
-
-def sources_of(writes: Iterable[PlannedWrite]) -> list[str]:
-    return sorted(w.path for w in writes)

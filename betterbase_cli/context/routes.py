@@ -136,6 +136,9 @@ class ModuleScan:
     classes: Mapping[str, tuple[str, ...]]  # module-level class -> qualified base names
     warnings: tuple[ScanWarning, ...]
     uses_fastapi: bool
+    # `router = make_router(..., prefix="/x")`: name -> (factory, prefix or None if not literal)
+    made: Mapping[str, tuple[str, int, RouterDef | None]] = field(default_factory=dict)
+    factories: frozenset[str] = frozenset()  # module-level functions that return an APIRouter
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,14 @@ class _Scanner:
             raise ScanError(
                 rel_path, exc.lineno or 1, exc.offset or 0, exc.msg or "invalid syntax"
             ) from exc
+        # Source text of annotations by slicing, not ast.unparse (which costs more than parsing).
+        # Offsets are UTF-8 byte columns, equal to str indexes only for ASCII text.
+        self.text = text if text.isascii() else None
+        self.line_starts = [0]
+        if self.text is not None:
+            for line in self.text.splitlines(keepends=True):
+                self.line_starts.append(self.line_starts[-1] + len(line))
+        self._params: dict[int, tuple[Param, ...]] = {}
         self.imports: dict[str, str] = {}
         self.constants: dict[str, str] = {}
         self.routers: dict[str, RouterDef] = {}
@@ -220,9 +231,19 @@ class _Scanner:
         self.functions: dict[str, tuple[Param, ...]] = {}
         self.aliases: dict[str, tuple[DepRef, ...]] = {}
         self.classes: dict[str, tuple[str, ...]] = {}
+        self.made: dict[str, tuple[str, int, RouterDef | None]] = {}
         self.defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.warnings: list[ScanWarning] = []
         self.uses_fastapi = False
+
+    def source(self, node: ast.expr) -> str:
+        """The node's source text (normalised whitespace when it spans lines)."""
+        end_line, end_col = node.end_lineno, node.end_col_offset
+        if self.text is None or end_line is None or end_col is None:
+            return ast.unparse(node)
+        start = self.line_starts[node.lineno - 1] + node.col_offset
+        text = self.text[start : self.line_starts[end_line - 1] + end_col]
+        return " ".join(text.split()) if "\n" in text else text
 
     def warn(self, node: ast.AST, message: str) -> None:
         self.warnings.append(ScanWarning(self.path, getattr(node, "lineno", 1), message))
@@ -369,6 +390,12 @@ class _Scanner:
     # parameters
 
     def params(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Param, ...]:
+        found = self._params.get(id(fn))
+        if found is None:
+            found = self._params[id(fn)] = self._read_params(fn)
+        return found
+
+    def _read_params(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Param, ...]:
         args = fn.args
         positional = [*args.posonlyargs, *args.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
@@ -381,7 +408,7 @@ class _Scanner:
 
     def param(self, arg: ast.arg, default: ast.expr | None) -> Param:
         annotation = arg.annotation
-        text = ast.unparse(annotation) if annotation is not None else None
+        text = self.source(annotation) if annotation is not None else None
         markers: list[ast.Call] = []
         inner = annotation
         if (
@@ -390,7 +417,7 @@ class _Scanner:
             and isinstance(annotation.slice, ast.Tuple)
         ):
             inner = annotation.slice.elts[0]
-            text = ast.unparse(inner)
+            text = self.source(inner)
             markers = [m for m in annotation.slice.elts[1:] if isinstance(m, ast.Call)]
         if isinstance(default, ast.Call):
             markers.append(default)
@@ -458,6 +485,12 @@ class _Scanner:
             classes=self.classes,
             warnings=tuple(self.warnings),
             uses_fastapi=self.uses_fastapi,
+            made=self.made,
+            factories=frozenset(
+                name
+                for name, fn in self.defs.items()
+                if fn.returns is not None and self.qualify(fn.returns) in ROUTER_CLASSES
+            ),
         )
 
     def collect_imports(self, stmt: ast.stmt) -> None:
@@ -507,9 +540,21 @@ class _Scanner:
 
     def router_definition(self, name: str, call: ast.Call) -> None:
         qualified = self.qualify(call.func)
-        if qualified not in APP_CLASSES and qualified not in ROUTER_CLASSES:
-            return
         kwargs = {k.arg: k.value for k in call.keywords if k.arg}
+        if qualified is None:
+            return
+        if qualified not in APP_CLASSES and qualified not in ROUTER_CLASSES:
+            # Maybe a project function that builds a router; the linker decides.  Its prefix
+            # is only known when passed literally.
+            prefix = self.string(kwargs.get("prefix"))
+            made = None
+            if prefix is not None:
+                made = RouterDef(
+                    "router", prefix, self.dep_list(kwargs.get("dependencies")),
+                    self.strings(kwargs.get("tags")), call.lineno,
+                )  # fmt: skip
+            self.made[name] = (qualified, call.lineno, made)
+            return
         prefix = ""
         if "prefix" in kwargs:
             prefix = self.string(kwargs["prefix"]) or ""
@@ -564,7 +609,7 @@ class _Scanner:
         if "response_model" in kwargs:
             node = kwargs["response_model"]
             is_none = isinstance(node, ast.Constant) and node.value is None
-            response_model = None if is_none else ast.unparse(node)
+            response_model = None if is_none else self.source(node)
         else:
             response_model = self._return_model(fn)
         include = kwargs.get("include_in_schema")
@@ -602,7 +647,7 @@ class _Scanner:
                 name = func.attr if isinstance(func, ast.Attribute) else ""
                 name = func.id if isinstance(func, ast.Name) else name
                 if name.endswith("body_schema"):
-                    model = ast.unparse(sub.args[0])
+                    model = self.source(sub.args[0])
                     many = sub.args[1] if len(sub.args) > 1 else None
                     for keyword in sub.keywords:
                         if keyword.arg == "many":
@@ -620,7 +665,7 @@ class _Scanner:
         outer = self._outer_type(returns) or ""
         if outer.startswith(INJECTED_PREFIXES) or outer == "None":
             return None  # a Response subclass: FastAPI uses no response model
-        return ast.unparse(returns)
+        return self.source(returns)
 
     def collect_call(self, call: ast.Call) -> None:
         if not isinstance(call.func, ast.Attribute):
@@ -705,6 +750,17 @@ class _Linker:
         for scan in self.scans.values():
             for name, router in scan.routers.items():
                 self.routers[f"{scan.module}.{name}"] = (scan, router)
+        self.opaque: dict[str, tuple[ModuleScan, str, int]] = {}  # routers with no known prefix
+        for scan in self.scans.values():
+            for name, (factory, line, made) in scan.made.items():
+                module, _, function = self.resolve(factory).rpartition(".")
+                maker = self.scans.get(module)
+                if maker is None or function not in maker.factories:
+                    continue
+                if made is None:
+                    self.opaque[f"{scan.module}.{name}"] = (scan, function, line)
+                else:
+                    self.routers[f"{scan.module}.{name}"] = (scan, made)
 
     def consult(self, module: str) -> ModuleScan | None:
         self._touched.add(module)
@@ -832,6 +888,8 @@ class _Linker:
             for include in scan.includes:
                 parent = self.resolve(include.parent)
                 child = self.resolve(include.child)
+                if child in self.opaque:
+                    continue  # said once, where the router is made
                 if child not in self.routers:
                     self.warnings.append(
                         ScanWarning(
@@ -857,9 +915,13 @@ class _Linker:
                                       include.tags, include.line))
                 )  # fmt: skip
         own: dict[str, dict[str, tuple[ModuleScan, list[RouteDef]]]] = {}
+        skipped: dict[str, int] = {}
         for scan in self.scans.values():
             for route in scan.routes:
                 owner = self.resolve(route.router)
+                if owner in self.opaque:
+                    skipped[owner] = skipped.get(owner, 0) + 1
+                    continue
                 if owner not in self.routers:
                     if scan.uses_fastapi:
                         self.warnings.append(
@@ -874,6 +936,17 @@ class _Linker:
                 group = own.setdefault(owner, {}).setdefault(scan.module, (scan, []))
                 group[1].append(route)
 
+        for qualified, count in sorted(skipped.items()):
+            scan, function, line = self.opaque[qualified]
+            self.warnings.append(
+                ScanWarning(
+                    scan.path,
+                    line,
+                    f"router `{qualified.rsplit('.', 1)[-1]}` is made by `{function}()`, so bb "
+                    f"cannot tell its prefix and leaves its {count} route(s) out; pass "
+                    'prefix="/..." to the call (bb reads a literal prefix)',
+                )
+            )
         routes: dict[tuple[str, str, str, int], Route] = {}
         reached: set[str] = set()
         apps = sorted(q for q, (_, r) in self.routers.items() if r.kind == "app")

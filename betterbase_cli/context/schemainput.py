@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from betterbase_cli.errors import BetterBaseError, ConfigError, SourceError
 from betterbase_cli.project import Project
-from betterbase_cli.schema.model import Schema
+
+if TYPE_CHECKING:
+    from betterbase_cli.schema.model import Schema
 
 # Imports the reader never follows into the project (they are libraries, not models).
 LIBRARIES = ("sqlalchemy", "typing", "datetime", "enum", "uuid", "decimal", "__future__")
@@ -57,18 +59,32 @@ def model_files(project: Project) -> list[Path]:
     return files
 
 
+class SchemaMemo(Protocol):
+    schema_memo: tuple[tuple[tuple[str, str], ...], Any] | None
+
+
 def read_schema(
-    project: Project, cache: dict[str, tuple[str, Any]]
+    project: Project, cache: dict[str, tuple[str, Any]], memo: SchemaMemo | None = None
 ) -> tuple[Schema, list[str], dict[str, str]]:
     """(schema, warnings as "path:line:col: message", {path: sha256}) for the project's models.
 
+    ``memo.schema_memo`` keeps the last result with the (path, hash) of every file it read:
+    when those files are unchanged the result is reused without parsing anything.
     Raises SchemaParseError for a file that does not parse and SchemaError for a schema that
     does not hold together (a foreign key to a missing table, a duplicate table).
     """
+    queue = model_files(project)
+    if memo is not None and memo.schema_memo is not None:
+        key, result = memo.schema_memo
+        starts = {project.relative(p) for p in queue}
+        if starts <= {rel for rel, _ in key} and all(
+            text_digest(project.root / rel) == digest for rel, digest in key
+        ):
+            return result  # type: ignore[no-any-return]
     from betterbase_cli.schema import python_reader
 
     modules: dict[str, Any] = {}
-    queue = model_files(project)
+    digests: dict[str, str] = {}
     seen: set[Path] = set()
     while queue:
         path = queue.pop(0)
@@ -79,6 +95,7 @@ def read_schema(
         rel = project.relative(path)
         text = _read(path, rel)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        digests[rel] = digest
         cached = cache.get(rel)
         if cached is None or cached[0] != digest:
             cached = (digest, python_reader.parse_models_file(text, rel))
@@ -95,4 +112,15 @@ def read_schema(
         del cache[gone]
     result = python_reader.build_schema([modules[k] for k in sorted(modules)])
     warnings = [str(problem) for problem in result.problems]
-    return result.schema, warnings, dict(result.sources)
+    out = (result.schema, warnings, dict(result.sources))
+    if memo is not None:
+        memo.schema_memo = (tuple(sorted(digests.items())), out)
+    return out
+
+
+def text_digest(path: Path) -> str | None:
+    """The hash read_schema would record for a file (of its text), None when it is gone."""
+    try:
+        return hashlib.sha256(path.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
+    except (OSError, UnicodeDecodeError):
+        return None

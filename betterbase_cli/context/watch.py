@@ -76,12 +76,18 @@ class Watcher:
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self._observer: Any = None
+        self._refreshing = threading.Lock()  # the first full write and the worker take turns
 
     # --- regenerating ------------------------------------------------------------------------
 
     def refresh(self, changed: Iterable[str] | None = None, started: float | None = None) -> None:
         """Regenerate from the files in ``changed`` (project-relative; None: everything)."""
+        with self._refreshing:
+            self._refresh(changed, started)
+
+    def _refresh(self, changed: Iterable[str] | None, started: float | None) -> None:
         from betterbase_cli.context import build
+        from betterbase_cli.context.plan import apply_plan
 
         begin = started if started is not None else time.perf_counter()
         try:
@@ -95,7 +101,7 @@ class Watcher:
             plan = build.plan_context(
                 self.project, inputs, self.force, self.renderer, known=self._written
             )
-            written = build.apply_plan(self.project, plan)
+            written = apply_plan(self.project, plan)
         except BetterBaseError as exc:
             message = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
             self.on_event(WatchEvent("error", message + "; the last good context was kept"))
@@ -220,16 +226,17 @@ class Watcher:
             FileModifiedEvent, FileClosedEvent, FileCreatedEvent, FileDeletedEvent,
             FileMovedEvent, DirMovedEvent, DirDeletedEvent,
         ]  # fmt: skip
-        self.refresh(None)
         observer = Observer()
         for folder in self.folders():
             observer.schedule(Handler(), str(folder), recursive=True, event_filter=wanted)
         observer.schedule(Handler(), str(self.project.root), recursive=False, event_filter=wanted)
         observer.daemon = True
+        # Watch first, then write: a save during the first write is not lost.
         observer.start()
         self._observer = observer
         self._thread = threading.Thread(target=self._run, name="bb-context-watch", daemon=True)
         self._thread.start()
+        self.refresh(None)
         return self
 
     def stop(self) -> None:

@@ -297,3 +297,48 @@ def test_memo_reuses_unchanged_modules_and_sees_changed_ones() -> None:
     )
     changed = routes.link_routes([main, registry, a2], "app", memo=memo)
     assert [(r.method, r.path) for r in changed.routes] == [("POST", "/api/b")]
+
+
+def test_a_router_made_by_a_project_factory_needs_a_literal_prefix(scan: Scan) -> None:
+    result = scan(
+        {
+            "app/main.py": MAIN,
+            "app/rest.py": """
+                from fastapi import APIRouter
+
+                def table_router(table: object, prefix: str = "") -> APIRouter:
+                    return APIRouter(prefix=prefix)
+            """,
+            "app/routes/__init__.py": """
+                from fastapi import APIRouter
+                from app.routes import notes, tags
+
+                api_router = APIRouter(prefix="/api")
+                api_router.include_router(notes.router)
+                api_router.include_router(tags.router)
+            """,
+            "app/routes/notes.py": """
+                from app.rest import table_router
+
+                router = table_router("notes", prefix="/notes", tags=["notes"])
+
+                @router.get("")
+                def list_notes(): ...
+            """,
+            "app/routes/tags.py": """
+                from app.rest import table_router
+
+                router = table_router("tags")
+
+                @router.get("")
+                def list_tags(): ...
+            """,
+        }
+    )
+    assert [(r.method, r.path, r.tags) for r in result.routes] == [
+        ("GET", "/api/notes", ("notes",))
+    ]
+    (warning,) = result.warnings
+    assert str(warning).startswith(
+        "app/routes/tags.py:4: router `router` is made by `table_router()`"
+    )

@@ -1,0 +1,96 @@
+"""A cache of what `bb context` parsed and rendered, so a rerun with few changes stays fast.
+
+It lives in the user's cache folder (``$XDG_CACHE_HOME/betterbase``, else ``~/.cache``), keyed
+by the project's path: never inside the project, because it is a pickle and a pickle from a
+cloned repository must not be loaded.  Every entry is keyed by content hashes, so a stale or
+missing cache only costs time; set ``BB_NO_CACHE=1`` to bypass it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from betterbase_cli import __version__
+
+CACHE_FORMAT = 1
+
+
+def enabled() -> bool:
+    return os.environ.get("BB_NO_CACHE", "").lower() in ("", "0", "false", "no")
+
+
+def cache_file(root: Path, suffix: str = ".pickle") -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    name = hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:24]
+    return Path(base) / "betterbase" / "context" / f"{name}{suffix}"
+
+
+def _stamp() -> tuple[object, ...]:
+    """What the cached data depends on besides the project: bb's own readers and renderers
+    (their files' mtimes, so an edited or upgraded bb never reuses an old rendering)."""
+    package = Path(__file__).resolve().parent.parent
+    code = tuple(
+        p.stat().st_mtime_ns
+        for folder in ("context", "schema", "codegen")
+        for p in sorted((package / folder).glob("*.py"))
+    )
+    return (CACHE_FORMAT, __version__, sys.version_info[:2], code)
+
+
+def load(root: Path) -> dict[str, Any] | None:
+    """The cached state of the project at ``root``, or None (missing, unreadable, other bb)."""
+    if not enabled():
+        return None
+    try:
+        with cache_file(root).open("rb") as handle:
+            data = pickle.load(handle)
+    except Exception:  # a cache is never worth an error: anything wrong means "no cache"
+        return None
+    if not isinstance(data, dict) or data.get("stamp") != _stamp():
+        return None
+    return data
+
+
+def save(root: Path, state: dict[str, Any]) -> None:
+    data = {**state, "stamp": _stamp()}
+    _write(cache_file(root), pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_quick(root: Path) -> dict[str, Any] | None:
+    """The last run's inputs (path, hash) and rendering, as JSON (no pickle: loads fast and
+    needs none of the parser modules)."""
+    if not enabled():
+        return None
+    try:
+        data = json.loads(cache_file(root, ".json").read_bytes())
+    except Exception:
+        return None
+    if not isinstance(data, dict) or data.get("stamp") != json.loads(json.dumps(_stamp())):
+        return None
+    return data
+
+
+def save_quick(root: Path, state: dict[str, Any]) -> None:
+    _write(cache_file(root, ".json"), json.dumps({**state, "stamp": _stamp()}).encode("utf-8"))
+
+
+def _write(target: Path, data: bytes) -> None:
+    if not enabled():
+        return
+    tmp = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".ctx-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except Exception:  # read-only home, full disk: run without a cache
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,90 @@
+"""Compare rendered context files with the disk, and write the ones that changed.
+
+Kept apart from the readers and renderers (and light to import) because a run whose inputs
+did not change plans straight from the cache and never loads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from betterbase_cli.codegen import files
+from betterbase_cli.codegen.files import FileWrite, PlannedWrite
+from betterbase_cli.project import Project
+
+# What rendering produced: (tables, routes, whole files bb owns, block bodies by path).
+Rendered = tuple[int, int, list[FileWrite], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class ContextPlan:
+    """Every context file with its new content and what writing it would do."""
+
+    writes: tuple[PlannedWrite, ...]
+    whole_files: frozenset[str]  # written through the manifest (bb owns the whole file)
+    notes: tuple[str, ...]  # things a person should know (an edited block, a file left alone)
+    warnings: tuple[str, ...]  # constructs the readers could not use
+    tables: int
+    routes: int
+    # path -> what bb rendered: the whole text, or the block body for shared Markdown files
+    rendered: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> list[PlannedWrite]:
+        return [w for w in self.writes if w.action != files.UNCHANGED]
+
+    @property
+    def conflicts(self) -> list[PlannedWrite]:
+        return [w for w in self.writes if w.action == files.CONFLICT]
+
+
+def plan_files(
+    project: Project,
+    rendered: Rendered,
+    warnings: tuple[str, ...],
+    force: bool = False,
+    known: Mapping[str, str] | None = None,
+) -> ContextPlan:
+    """Compare a rendering with the disk.  Files whose text equals ``known`` are skipped."""
+    from betterbase_cli.context import markdown
+
+    tables, routes, whole, blocks = rendered
+    rendered_text = {w.path: w.content for w in whole} | blocks
+    whole_paths = frozenset(w.path for w in whole)
+    if known:
+        whole = [w for w in whole if known.get(w.path) != w.content]
+        blocks = {p: b for p, b in blocks.items() if known.get(p) != b}
+    planned = files.plan(project.root, whole, force=force) if whole else []
+    notes = [
+        f"{p.path} was edited since bb wrote it and was left alone "
+        "(see the change with --dry-run, replace it with --force)"
+        for p in planned
+        if p.action == files.CONFLICT
+    ]
+    for path, body in sorted(blocks.items()):
+        write, note = markdown.plan_block(project.root, path, body)
+        planned.append(write)
+        if note:
+            notes.append(note)
+    return ContextPlan(
+        writes=tuple(sorted(planned, key=lambda p: p.path)),
+        whole_files=whole_paths,
+        notes=tuple(notes),
+        warnings=warnings,
+        tables=tables,
+        routes=routes,
+        rendered=rendered_text,
+    )
+
+
+def apply_plan(project: Project, plan: ContextPlan) -> list[str]:
+    """Write what changed (never a conflict); return the paths written."""
+    changed = [w for w in plan.changed if w.action != files.CONFLICT]
+    whole = [w for w in changed if w.path in plan.whole_files]
+    if whole:
+        files.apply(project.root, whole)
+    for write in changed:
+        if write.path not in plan.whole_files:
+            files.write_atomic(project.root / write.path, write.content)
+    return [w.path for w in changed]

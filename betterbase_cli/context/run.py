@@ -1,0 +1,85 @@
+"""One run of `bb context`: plan from the cache when no input changed, else read and render.
+
+The common case (a pre-commit hook, CI, `bb context` twice) changes nothing: then this hashes
+the sources, finds the same hashes as last time, and compares the cached rendering with the
+disk without importing a parser.  Otherwise the readers run, helped by the parsed-file cache.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from betterbase_cli.codegen.files import FileWrite
+from betterbase_cli.context import cache, sources
+from betterbase_cli.context.plan import ContextPlan, Rendered, apply_plan, plan_files
+from betterbase_cli.project import CONFIG_FILE, Project
+
+
+def _config_digest(project: Project) -> str:
+    path = project.root / CONFIG_FILE
+    return sources.sha256(path.read_text(encoding="utf-8") if path.is_file() else "")
+
+
+def _unchanged(project: Project, quick: dict[str, Any]) -> bool:
+    """True when every source has the hash recorded by the last run (and no file came or went)."""
+    from betterbase_cli.context import schemainput
+
+    if quick.get("config") != _config_digest(project):
+        return False
+    recorded = quick.get("routes") or []
+    found = sources.route_files(project)
+    if [rel for rel, _ in recorded] != list(found):
+        return False
+    for rel, digest in recorded:
+        if sources.file_digest(found[rel]) != digest:
+            return False
+    models = quick.get("models") or []
+    starts = {project.relative(p) for p in schemainput.model_files(project)}
+    if not starts <= {rel for rel, _ in models}:
+        return False
+    return all(schemainput.text_digest(project.root / rel) == d for rel, d in models)
+
+
+def _from_quick(quick: dict[str, Any]) -> tuple[Rendered, tuple[str, ...]]:
+    whole = [FileWrite(path, content) for path, content in quick["whole"]]
+    rendered: Rendered = (quick["tables"], quick["routes_count"], whole, dict(quick["blocks"]))
+    return rendered, tuple(quick["warnings"])
+
+
+def prepare(project: Project, force: bool = False) -> ContextPlan:
+    """Read the sources and plan every context file (writes nothing but bb's cache)."""
+    quick = cache.load_quick(project.root)
+    if quick is not None and _unchanged(project, quick):
+        rendered, warnings = _from_quick(quick)
+        return plan_files(project, rendered, warnings, force=force)
+    from betterbase_cli.context import build
+
+    reader = build.ContextReader(project)
+    deep = cache.load(project.root)
+    if deep is not None:
+        reader.restore(deep)
+    inputs = reader.read()
+    rendered = build.render(project, inputs)
+    plan = plan_files(project, rendered, inputs.warnings, force=force)
+    cache.save(project.root, reader.state())
+    tables, routes, whole, blocks = rendered
+    cache.save_quick(
+        project.root,
+        {
+            "config": _config_digest(project),
+            "routes": reader.route_key(),
+            "models": reader.model_key(),
+            "tables": tables,
+            "routes_count": routes,
+            "whole": [(w.path, w.content) for w in whole],
+            "blocks": sorted(blocks.items()),
+            "warnings": list(inputs.warnings),
+        },
+    )
+    return plan
+
+
+def generate(project: Project, force: bool = False) -> tuple[ContextPlan, list[str]]:
+    """Read, plan and write the context files; return the plan and the paths written."""
+    plan = prepare(project, force=force)
+    return plan, apply_plan(project, plan)

@@ -1,0 +1,61 @@
+"""Finding and reading the project's source files (no parsing here: this module stays light)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from betterbase_cli.errors import BetterBaseError, SourceError
+from betterbase_cli.project import Project
+
+SKIP_DIRS = frozenset({"__pycache__", ".venv", "venv", "node_modules", ".git", ".mypy_cache"})
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def route_files(project: Project) -> dict[str, Path]:
+    """Python files of the app package (and the routes folder if it lies elsewhere), by path."""
+    roots = [project.root / project.package, project.routes_dir]
+    found: dict[str, Path] = {}
+    for top in roots:
+        if not top.is_dir() or not top.is_relative_to(project.root):
+            continue
+        for folder, dirs, names in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+            for name in names:
+                if name.endswith(".py"):
+                    path = Path(folder, name)
+                    # Not project.relative(): that resolves symlinks, and messages should name
+                    # the file as the user sees it.
+                    found[path.relative_to(project.root).as_posix()] = path
+    return dict(sorted(found.items()))
+
+
+def read_bytes(rel: str, path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise BetterBaseError(
+            f"{rel}: cannot be read ({exc.strerror or exc})",
+            hint="check the file's permissions: bb reads every Python file of the app",
+        ) from exc
+
+
+def decode(rel: str, data: bytes) -> str:
+    try:
+        # As open() in text mode would: universal newlines, so columns match the parser's.
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SourceError(
+            rel, line, col, "is not UTF-8 text", hint="save the file as UTF-8 and rerun"
+        ) from exc
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes, as recorded for route modules."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

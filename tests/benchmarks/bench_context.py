@@ -1,0 +1,222 @@
+"""Benchmark `bb generate context` (cold, fresh process) and `--watch` (save -> context written).
+
+The project: 60 tables (foreign keys, indexes) and 60 routers of 5 routes (+ auth, health,
+websocket), written by tests/context/sample_project.py.  Every figure is printed next to a
+baseline measured in the same run, because these machines are shared and noisy.
+
+    python tests/benchmarks/bench_context.py [--runs 15] [--saves 40] [--tables 60]
+
+Cold: median wall of fresh processes (`python -c pass` and `bb --version` are the floors),
+with an in-process split of where the time goes (parsing vs the rest) and, for the choice of
+parser, the same files parsed by libcst.  Watch: a watcher runs in this process; each save
+writes one file and waits for the watcher's "written" event; median and p95 of the wall time
+from just before the write to the event, and how much of it was reading and parsing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))
+
+from context.sample_project import write_sample_project  # noqa: E402
+
+PY = sys.executable
+BB = str(Path(PY).with_name("bb"))
+
+
+def env() -> dict[str, str]:
+    # Installed packages ship compiled bytecode; let this run cache it too (a warm-up run
+    # writes it), so the figures are what users see, not compile time.
+    out = {**os.environ, "NO_COLOR": "1"}
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
+    return out
+
+
+def wall(cmd: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {result.stderr[-400:]}")
+    return elapsed
+
+
+def median_of(runs: int, once: Callable[[], float]) -> float:
+    once()  # warm-up: page cache, bytecode
+    return statistics.median(once() for _ in range(runs))
+
+
+def row(label: str, seconds: float, base: float | None = None, extra: str = "") -> None:
+    ratio = f"{seconds / base:6.2f}x" if base else "       "
+    print(f"  {label:<52} {seconds * 1000:8.1f} ms  {ratio}  {extra}")
+
+
+def bench_cold(root: Path, runs: int) -> None:
+    print(f"\ncold, fresh process each (median of {runs})")
+    floor = median_of(runs, lambda: wall([PY, "-c", "pass"], root))
+    row("python -c pass (interpreter floor)", floor)
+    cli = median_of(runs, lambda: wall([BB, "--version"], root))
+    row("bb --version (CLI floor)", cli, floor)
+    outputs = [".betterbase-context.json", "AGENTS.md", "CLAUDE.md", "docs/schema.md",
+               ".cursor", ".github", ".betterbase"]  # fmt: skip
+
+    def first_write() -> float:
+        for name in outputs:
+            path = root / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        return wall([BB, "generate", "context"], root)
+
+    row("bb generate context (writes every file)", median_of(runs, first_write), floor)
+    current = median_of(runs, lambda: wall([BB, "generate", "context"], root))
+    row("bb generate context (current: reads, compares)", current, floor)
+    check = median_of(runs, lambda: wall([BB, "context", "--check"], root))
+    row("bb context --check", check, floor)
+
+
+def bench_split(root: Path, runs: int) -> None:
+    """Where a cold run's time goes, measured in this process."""
+    from betterbase_cli.context import build
+    from betterbase_cli.context import routes as routescan
+    from betterbase_cli.project import load_project
+    from betterbase_cli.schema import python_reader
+
+    project = load_project(root)
+    files = sorted((root / "app").rglob("*.py"))
+    texts = [(p.relative_to(root).as_posix(), p.read_text()) for p in files]
+    route_texts = [(rel, text) for rel, text in texts if routescan.is_candidate(text)]
+    models = (root / "app/db/schema.py").read_text()
+
+    def timed(fn: Callable[[], object]) -> float:
+        return median_of(runs, lambda: _seconds(fn))
+
+    total = timed(lambda: build.plan_context(project, build.ContextReader(project).read()))
+    ast_routes = timed(lambda: [ast.parse(t) for _, t in route_texts])
+    scans = timed(lambda: [routescan.scan_module(t, r) for r, t in route_texts])
+    ast_models = timed(lambda: ast.parse(models))
+    parsed = python_reader.parse_models_file.__wrapped__ if hasattr(
+        python_reader.parse_models_file, "__wrapped__"
+    ) else python_reader.parse_models_file
+    module = parsed(models, "app/db/schema.py")
+    schema = timed(lambda: python_reader.build_schema([module]))
+    scanned = [routescan.scan_module(t, r) for r, t in route_texts]
+    link = timed(lambda: routescan.link_routes(scanned, "app"))
+    inputs = build.ContextReader(project).read()
+    render = timed(lambda: build.plan_context(project, inputs))
+    print(f"\nin-process split of one full run (median of {runs}; {len(route_texts)} route "
+          f"modules, {len(files)} files)")  # fmt: skip
+    row("read + plan everything (no writes)", total)
+    row("  ast.parse of the route modules", ast_routes, total, "(parsing)")
+    row("  scan of the route modules (ast.parse included)", scans, total)
+    row("  ast.parse of app/db/schema.py", ast_models, total, "(parsing)")
+    row("  build_schema (the models reader, after parsing)", schema, total)
+    row("  link routes (prefixes, auth)", link, total)
+    row("  render + compare the context files", render, total)
+    try:
+        import libcst
+    except ImportError:
+        return
+    cst = timed(lambda: [libcst.parse_module(t) for _, t in route_texts])
+    cst_models = timed(lambda: libcst.parse_module(models))
+    print("\nparser choice: the same files with libcst (needed only to edit code, not to read it)")
+    row("libcst.parse_module of the route modules", cst, ast_routes, "vs ast.parse")
+    row("libcst.parse_module of app/db/schema.py", cst_models, ast_models, "vs ast.parse")
+
+
+def _seconds(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def bench_watch(root: Path, saves: int) -> None:
+    from betterbase_cli.context.watch import WatchEvent, start_watcher
+    from betterbase_cli.project import load_project
+
+    done = threading.Event()
+    last: list[WatchEvent] = []
+
+    def on_event(event: WatchEvent) -> None:
+        if event.kind in ("written", "current", "error"):
+            last.append(event)
+            done.set()
+
+    watcher = start_watcher(load_project(root), on_event)
+    done.wait(30)
+    print(f"\n--watch: save one file -> context written ({saves} saves each, in-process watcher)")
+    try:
+        for label, rel, edit in (
+            ("a router (app/routes/posts.py)", "app/routes/posts.py", _edit_route),
+            ("the models (app/db/schema.py, 60 tables)", "app/db/schema.py", _edit_models),
+        ):
+            path = root / rel
+            original = path.read_text()
+            walls, parse = [], []
+            for i in range(saves + 2):
+                done.clear()
+                last.clear()
+                text = edit(original, i)
+                start = time.perf_counter()
+                path.write_text(text)
+                if not done.wait(30):
+                    raise SystemExit("the watcher did not answer in 30 s")
+                elapsed = time.perf_counter() - start
+                event = last[-1]
+                if event.kind != "written":
+                    raise SystemExit(f"unexpected watch event: {event}")
+                if i >= 2:  # the first saves warm the caches
+                    walls.append(elapsed)
+                    parse.append(event.read_seconds)
+                time.sleep(0.02)
+            path.write_text(original)
+            done.wait(30)
+            time.sleep(0.2)
+            walls.sort()
+            p95 = walls[max(0, round(0.95 * len(walls)) - 1)]
+            med = statistics.median(walls)
+            row(f"{label}: median", med, extra=f"p95 {p95 * 1000:.1f} ms")
+            row("  of which reading + parsing (median)", statistics.median(parse), med)
+    finally:
+        watcher.stop()
+
+
+def _edit_route(text: str, i: int) -> str:
+    return text + f'\n\n@router.get("/extra{i}")\ndef extra{i}() -> None: ...\n'
+
+
+def _edit_models(text: str, i: int) -> str:
+    return text + (
+        f'\n\nclass Extra{i}(Base):\n    __tablename__ = "extra_{i}"\n\n'
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--saves", type=int, default=40)
+    parser.add_argument("--tables", type=int, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bb-bench-context-") as tmp:
+        root = Path(tmp) / "big"
+        write_sample_project(root, tables=args.tables)
+        print(f"project: {args.tables} tables, {args.tables} routers; load {os.getloadavg()[0]:.1f}")
+        bench_cold(root, args.runs)
+        bench_split(root, args.runs)
+        bench_watch(root, args.saves)
+
+
+if __name__ == "__main__":
+    main()
