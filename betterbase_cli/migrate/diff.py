@@ -56,6 +56,7 @@ from betterbase_cli.schema.model import (
 
 QuestionKind = Literal["rename", "default", "destructive", "narrowing"]
 INTEGER_TYPES = ("integer", "bigint", "smallint")
+NUMBER_TYPES = (*INTEGER_TYPES, "numeric", "float", "double")
 
 
 @dataclass(frozen=True)
@@ -163,37 +164,73 @@ def effective_autoincrement(table: Table, column: Column) -> bool:
     )
 
 
+def _canonical_column(table: Table, column: Column) -> Column:
+    default = normalize_default(column.server_default)
+    if default is not None and default.startswith("'") and column.type.name in NUMBER_TYPES:
+        inner = default[1:-1]
+        if _NUMBER.match(inner):
+            default = normalize_default(inner)  # '0' on a number column is the number 0
+    if default == "NULL":
+        default = None  # DEFAULT NULL is no default
+    autoincrement = effective_autoincrement(table, column)
+    nullable = column.nullable and column.name not in table.primary_key
+    if (default, autoincrement, nullable) == (
+        column.server_default,
+        column.autoincrement,
+        column.nullable,
+    ):
+        return column
+    return replace(column, server_default=default, autoincrement=autoincrement, nullable=nullable)
+
+
 def canonical_table(table: Table) -> Table:
-    columns = tuple(
-        replace(
-            c,
-            server_default=normalize_default(c.server_default),
-            autoincrement=effective_autoincrement(table, c),
-            nullable=c.nullable and c.name not in table.primary_key,
-        )
-        for c in table.columns
-    )
+    columns = tuple(_canonical_column(table, c) for c in table.columns)
     fks = tuple(
-        replace(
+        fk
+        if (normalize_action(fk.on_delete), normalize_action(fk.on_update))
+        == (fk.on_delete, fk.on_update)
+        else replace(
             fk, on_delete=normalize_action(fk.on_delete), on_update=normalize_action(fk.on_update)
         )
         for fk in table.foreign_keys
     )
-    checks = tuple(replace(c, expression=" ".join(c.expression.split())) for c in table.checks)
-    return replace(
-        table,
-        columns=columns,
-        foreign_keys=fks,
-        checks=checks,
-        primary_key_name=table.primary_key_name
-        or (primary_key_name(table.name) if table.primary_key else None),
+    checks = tuple(
+        c
+        if " ".join(c.expression.split()) == c.expression
+        else replace(c, expression=" ".join(c.expression.split()))
+        for c in table.checks
     )
+    pk_name = table.primary_key_name or (
+        primary_key_name(table.name) if table.primary_key else None
+    )
+    if (columns, fks, checks, pk_name) == (
+        table.columns,
+        table.foreign_keys,
+        table.checks,
+        table.primary_key_name,
+    ):
+        return table
+    return replace(
+        table, columns=columns, foreign_keys=fks, checks=checks, primary_key_name=pk_name
+    )
+
+
+_CANONICAL: dict[int, tuple[Schema, Schema]] = {}
 
 
 def canonical(schema: Schema) -> Schema:
     """The schema with one spelling for everything that has several (defaults, actions,
     autoincrement, primary-key names), so that equal databases compare equal."""
-    return Schema(tables=tuple(canonical_table(t) for t in schema.tables), enums=schema.enums)
+    cached = _CANONICAL.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    tables = tuple(canonical_table(t) for t in schema.tables)
+    result = schema if tables == schema.tables else Schema(tables=tables, enums=schema.enums)
+    if len(_CANONICAL) > 64:
+        _CANONICAL.clear()
+    _CANONICAL[id(schema)] = (schema, result)
+    _CANONICAL[id(result)] = (result, result)
+    return result
 
 
 # --- renames -----------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ raises.  They only read data.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -108,11 +109,24 @@ def sql_string(value: str, dialect: Dialect) -> str:
     return f"'{text}'"
 
 
+# Comparisons, arithmetic, AND/OR/NOT, IS [NOT] NULL, IN (...) lists, identifiers and literals
+# read the same in every dialect; only function calls, casts and quoting need sqlglot.
+_NEUTRAL = re.compile(r"^(?:[\w\s.,=<>!+\-*/%()]|'(?:[^']|'')*')*$")
+_CALL = re.compile(r"\b(?!(?:in|and|or|not)\s*\()[A-Za-z_]\w*\s*\(", re.IGNORECASE)
+
+
 def transpile(expression: str, dialect: Dialect) -> str:
     """A dialect-neutral SQL expression in ``dialect`` (sqlglot; the text itself if it cannot
     be parsed, so an unusual expression reaches the database and fails there, visibly)."""
     if is_literal(expression) or expression in ("CURRENT_TIMESTAMP", "CURRENT_DATE"):
         return expression
+    if _NEUTRAL.match(expression) and not _CALL.search(expression):
+        return expression
+    return _transpile(expression, dialect)
+
+
+@functools.lru_cache(maxsize=1024)
+def _transpile(expression: str, dialect: Dialect) -> str:
     import sqlglot
     from sqlglot.errors import ParseError
 
