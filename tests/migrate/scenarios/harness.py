@@ -11,7 +11,9 @@ A scenario is a folder with ``before.py`` and ``after.py`` (SQLAlchemy models) a
      "values": {"users.zip": ["12345", null]},  # column values per inserted row
      "expect_error": {"postgresql": "value too long"},  # the migration must fail, changing nothing
      "expect": {"sqlite": ["rebuild users"], "postgresql": ["alter column users.name"]},
-     "notes": "why the SQL differs from the research catalogue, if it does"}
+     "research_deviation": {"postgresql": "why bb's SQL means something else than the
+                                          catalogue's expected SQL"},
+     "notes": "anything else worth knowing"}
 
 ``research_sqlite.sql`` / ``research_postgresql.sql`` hold the research catalogue's expected SQL;
 ``expect`` is its meaning as statement shapes (see ``shape``).
@@ -50,6 +52,7 @@ class Scenario:
     values: dict[str, list[Any]] = field(default_factory=dict)
     expect_error: dict[str, str] = field(default_factory=dict)
     expect: dict[str, list[str]] = field(default_factory=dict)
+    research_deviation: dict[str, str] = field(default_factory=dict)
 
 
 def read_models(path: Path) -> Schema:
@@ -78,6 +81,7 @@ def load(path: Path) -> Scenario:
         values=meta.get("values", {}),
         expect_error=meta.get("expect_error", {}),
         expect=meta.get("expect", {}),
+        research_deviation=meta.get("research_deviation", {}),
     )
 
 
@@ -97,12 +101,25 @@ def shape(statements: Sequence[str]) -> list[str]:
     in_rebuild = ""
     for statement in statements:
         text = re.sub(r"^(--[^\n]*\n)+", "", statement).strip()
-        if statement.startswith(REBUILD_MARKER):
-            in_rebuild = statement[len(REBUILD_MARKER) :].split()[0]
+        if statement.startswith(REBUILD_MARKER) or text.startswith("CREATE TABLE __bb_new_"):
+            in_rebuild = re.sub(r"^CREATE TABLE __bb_new_(\w+).*", r"\1", text, flags=re.S)
             out.append(f"rebuild {in_rebuild}")
             continue
-        if re.search(r"__bb_(assert|rows)", text) or text.startswith(
-            ("DO $$", "SET @bb", "PREPARE", "EXECUTE", "DEALLOCATE")
+        if (
+            not text
+            or re.search(r"__bb_(assert|rows)", text)
+            or text.startswith(
+                (
+                    "DO $$",
+                    "SET @bb",
+                    "PREPARE",
+                    "EXECUTE",
+                    "DEALLOCATE",
+                    "PRAGMA",
+                    "BEGIN",
+                    "COMMIT",
+                )
+            )
         ):
             continue
         if in_rebuild and text.startswith(
@@ -149,6 +166,28 @@ def shape(statements: Sequence[str]) -> list[str]:
                 break
         else:
             out.append(text.split("\n")[0][:60])
+    return out
+
+
+def research_statements(path: Path) -> list[str]:
+    """The catalogue's expected SQL split into statements, comments dropped."""
+    lines = [line.split("--")[0].rstrip() for line in path.read_text().splitlines()]
+    text = "\n".join(line for line in lines if line.strip())
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def kinds(shapes: Sequence[str]) -> list[str]:
+    """Shapes without constraint and index names (the catalogue uses PostgreSQL's default
+    names, bb its deterministic ones); CONCURRENTLY/NOT VALID variants fold into the plain form."""
+    out = []
+    for item in shapes:
+        words = item.split()
+        if words[0] in ("add", "drop", "rename", "create") and words[1] in ("constraint", "index"):
+            item = f"{words[0]} {words[1]}"
+        if item.startswith("ALTER TABLE") and "VALIDATE CONSTRAINT" in item:
+            continue
+        if not out or out[-1] != item:
+            out.append(item)
     return out
 
 

@@ -5,9 +5,25 @@ import datetime
 import decimal
 from typing import Optional
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, Enum, Float, ForeignKey,
-                        Index, Integer, Numeric, PrimaryKeyConstraint, String, Text,
-                        UniqueConstraint, false, func, text)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -20,11 +36,13 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
 
+
 class Team(Base):
     __tablename__ = "teams"
     id: Mapped[int] = mapped_column(primary_key=True)
     captain_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("players.id", use_alter=True, name="fk_teams_captain_id_players"))
+        ForeignKey("players.id", use_alter=True, name="fk_teams_captain_id_players")
+    )
 
 
 class Player(Base):

@@ -5,9 +5,25 @@ import datetime
 import decimal
 from typing import Optional
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, Enum, Float, ForeignKey,
-                        Index, Integer, Numeric, PrimaryKeyConstraint, String, Text,
-                        UniqueConstraint, false, func, text)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -21,6 +37,4 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(100))
     org_id: Mapped[int]
     email: Mapped[str] = mapped_column(String(255))
-    __table_args__ = (
-        UniqueConstraint("org_id", "email", name="uq_users_org_email"),
-    )
+    __table_args__ = (UniqueConstraint("org_id", "email", name="uq_users_org_email"),)

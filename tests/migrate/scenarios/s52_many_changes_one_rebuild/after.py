@@ -6,9 +6,25 @@ import decimal
 import enum
 from typing import Optional
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, Enum, Float, ForeignKey,
-                        Index, Integer, Numeric, PrimaryKeyConstraint, String, Text,
-                        UniqueConstraint, false, func, text)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -23,6 +39,7 @@ class User(Base):
     status: Mapped[str] = mapped_column(String(20), server_default="active")
     created_at: Mapped[datetime.datetime] = mapped_column(server_default=func.now())
     __table_args__ = (CheckConstraint("length(status) > 0", name="ck_users_status_nonempty"),)
+
 
 class Post(Base):
     __tablename__ = "posts"

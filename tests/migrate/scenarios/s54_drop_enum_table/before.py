@@ -6,9 +6,25 @@ import decimal
 import enum
 from typing import Optional
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, Enum, Float, ForeignKey,
-                        Index, Integer, Numeric, PrimaryKeyConstraint, String, Text,
-                        UniqueConstraint, false, func, text)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -25,7 +41,9 @@ class User(Base):
 class Ticket(Base):
     __tablename__ = "tickets"
     id: Mapped[int] = mapped_column(primary_key=True)
-    priority: Mapped[str] = mapped_column(Enum("low", "high", name="ticket_priority"), server_default="low")
+    priority: Mapped[str] = mapped_column(
+        Enum("low", "high", name="ticket_priority"), server_default="low"
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     code: Mapped[str] = mapped_column(String(20))
     __table_args__ = (UniqueConstraint("user_id", "code"),)
