@@ -530,6 +530,8 @@ class Renderer:
         self._tables: list[dict[str, Any]] = []
         self._tables_text = ""
         self._doc_tables = ""
+        # what a table's rendering depends on -> (its JSON data, JSON text, docs/schema.md text)
+        self._table_parts: dict[tuple[Any, ...], tuple[dict[str, Any], str, str]] = {}
 
     def render(
         self, project: Project, inputs: ContextInput
@@ -538,11 +540,13 @@ class Renderer:
         from betterbase_cli.context import markdown
 
         if inputs.schema is not self._schema:
-            schema = inputs.schema
-            self._tables = [table_json(schema, t) for t in schema.tables]
-            self._tables_text = dump(self._tables, "  ", 1)
-            self._doc_tables = markdown.table_sections(self._tables)
-            self._schema = schema
+            tables = self._table_parts_of(inputs.schema)
+            self._tables = [t[0] for t in tables]
+            self._tables_text = (
+                "[\n" + ",\n".join("    " + t[1] for t in tables) + "\n  ]" if tables else "[]"
+            )
+            self._doc_tables = "".join(t[2] for t in tables)
+            self._schema = inputs.schema
         if self._header is None or self._header[0] is not project:
             self._header = (project, (project_json(project), ai_prompt(project)))
         routes = self._route_parts(inputs.routes)
@@ -558,6 +562,37 @@ class Renderer:
         if "cursor" in targets:
             whole.append(FileWrite(markdown.CURSOR_FILE, markdown.cursor_rules(data)))
         return data, whole, markdown.block_files(data, targets, [r[4] for r in routes])
+
+    def _table_parts_of(self, schema: Schema) -> list[tuple[dict[str, Any], str, str]]:
+        """Each table rendered again only when something its rendering shows changed (a save
+        of the models usually changes one table)."""
+        from betterbase_cli.context import markdown
+
+        incoming: dict[str, list[tuple[Any, ...]]] = {}
+        for other in schema.tables:
+            for fk in other.foreign_keys:
+                unique = len(fk.columns) == 1 and _single_unique(other, fk.columns[0])
+                incoming.setdefault(fk.ref_table, []).append((other.name, fk, unique))
+        cache: dict[tuple[Any, ...], tuple[dict[str, Any], str, str]] = {}
+        out = []
+        for table in schema.tables:
+            key = (
+                table,
+                table.location,
+                table.class_name,
+                table.relations,
+                tuple((c.default, c.python_type, c.location) for c in table.columns),
+                tuple(incoming.get(table.name, ())),
+            )
+            hit = self._table_parts.get(key)
+            if hit is None:
+                item = table_json(schema, table)
+                section = "\n".join(markdown.table_section(item)) + "\n"
+                hit = (item, dump(item, "    ", 2), section)
+            cache[key] = hit
+            out.append(hit)
+        self._table_parts = cache
+        return out
 
     def _route_parts(
         self, routes: Iterable[routescan.Route]

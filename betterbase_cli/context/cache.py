@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import sys
 import tempfile
 from pathlib import Path
@@ -48,6 +47,8 @@ def load(root: Path) -> dict[str, Any] | None:
     """The cached state of the project at ``root``, or None (missing, unreadable, other bb)."""
     if not enabled():
         return None
+    import pickle  # here: the no-change path never needs it
+
     try:
         with cache_file(root).open("rb") as handle:
             data = pickle.load(handle)
@@ -59,6 +60,8 @@ def load(root: Path) -> dict[str, Any] | None:
 
 
 def save(root: Path, state: dict[str, Any]) -> None:
+    import pickle
+
     data = {**state, "stamp": _stamp()}
     _write(cache_file(root), pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 

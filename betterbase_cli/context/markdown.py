@@ -346,7 +346,7 @@ def _cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _table_section(table: Mapping[str, Any]) -> list[str]:
+def table_section(table: Mapping[str, Any]) -> list[str]:
     where = f"`{table['location']}`" if table["location"] else "the models"
     cls = f" (class `{table['class']}`)" if table["class"] else ""
     lines = [f"### {table['name']}", "", f"Defined in {where}{cls}."]
@@ -402,7 +402,7 @@ def _table_section(table: Mapping[str, Any]) -> list[str]:
 
 
 def table_sections(tables: Iterable[Mapping[str, Any]]) -> str:
-    return "".join("\n".join(_table_section(t)) + "\n" for t in tables)
+    return "".join("\n".join(table_section(t)) + "\n" for t in tables)
 
 
 def route_row(route: Mapping[str, Any]) -> str:

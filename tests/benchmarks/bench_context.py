@@ -6,9 +6,12 @@ baseline measured in the same run, because these machines are shared and noisy.
 
     python tests/benchmarks/bench_context.py [--runs 15] [--saves 40] [--tables 60]
 
-Cold: median wall of fresh processes (`python -c pass` and `bb --version` are the floors),
-with an in-process split of where the time goes (parsing vs the rest) and, for the choice of
-parser, the same files parsed by libcst.  Watch: a watcher runs in this process; each save
+Cold: median wall of fresh processes (`python -c pass` and `bb --help` are the floors): a
+first run with no cache, reruns with nothing changed (the pre-commit case), and reruns after
+one router or the models changed; then an in-process split of where the time goes (parsing vs
+the rest) and, for the choice of parser, the same files parsed by libcst.
+
+Watch: a watcher runs in this process; each save
 writes one file and waits for the watcher's "written" event; median and p95 of the wall time
 from just before the write to the event, and how much of it was reading and parsing.
 """
@@ -45,9 +48,11 @@ def env() -> dict[str, str]:
     return out
 
 
-def wall(cmd: list[str], cwd: Path) -> float:
+def wall(cmd: list[str], cwd: Path, extra: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    result = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True)
+    result = subprocess.run(
+        cmd, cwd=cwd, env={**env(), **(extra or {})}, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {result.stderr[-400:]}")
@@ -68,22 +73,53 @@ def bench_cold(root: Path, runs: int) -> None:
     print(f"\ncold, fresh process each (median of {runs})")
     floor = median_of(runs, lambda: wall([PY, "-c", "pass"], root))
     row("python -c pass (interpreter floor)", floor)
-    cli = median_of(runs, lambda: wall([BB, "--version"], root))
-    row("bb --version (CLI floor)", cli, floor)
+    cli = median_of(runs, lambda: wall([BB, "--help"], root))
+    row("bb --help (CLI floor: click and the command table)", cli, floor)
     outputs = [".betterbase-context.json", "AGENTS.md", "CLAUDE.md", "docs/schema.md",
                ".cursor", ".github", ".betterbase"]  # fmt: skip
 
-    def first_write() -> float:
+    def first_write(extra: dict[str, str]) -> float:
         for name in outputs:
             path = root / name
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        return wall([BB, "generate", "context"], root, extra)
+
+    no_cache = {"BB_NO_CACHE": "1"}
+    row(
+        "bb generate context, first run (no cache, writes all)",
+        median_of(runs, lambda: first_write(no_cache)),
+        cli,
+    )
+    row(
+        "bb generate context, nothing changed (cache)",
+        median_of(runs, lambda: wall([BB, "generate", "context"], root)),
+        cli,
+    )
+    row(
+        "bb context --check, nothing changed (cache)",
+        median_of(runs, lambda: wall([BB, "context", "--check"], root)),
+        cli,
+    )
+    router = root / "app/routes/posts.py"
+    original = router.read_text()
+    count = iter(range(10_000))
+
+    def one_router_changed() -> float:
+        router.write_text(_edit_route(original, next(count)))
         return wall([BB, "generate", "context"], root)
 
-    row("bb generate context (writes every file)", median_of(runs, first_write), floor)
-    current = median_of(runs, lambda: wall([BB, "generate", "context"], root))
-    row("bb generate context (current: reads, compares)", current, floor)
-    check = median_of(runs, lambda: wall([BB, "context", "--check"], root))
-    row("bb context --check", check, floor)
+    row("bb generate context, one router changed (cache)", median_of(runs, one_router_changed), cli)
+    models = root / "app/db/schema.py"
+    original_models = models.read_text()
+
+    def models_changed() -> float:
+        models.write_text(_edit_models(original_models, next(count)))
+        return wall([BB, "generate", "context"], root)
+
+    row("bb generate context, the models changed (cache)", median_of(runs, models_changed), cli)
+    router.write_text(original)
+    models.write_text(original_models)
+    wall([BB, "generate", "context"], root)
 
 
 def bench_split(root: Path, runs: int) -> None:
@@ -106,9 +142,11 @@ def bench_split(root: Path, runs: int) -> None:
     ast_routes = timed(lambda: [ast.parse(t) for _, t in route_texts])
     scans = timed(lambda: [routescan.scan_module(t, r) for r, t in route_texts])
     ast_models = timed(lambda: ast.parse(models))
-    parsed = python_reader.parse_models_file.__wrapped__ if hasattr(
-        python_reader.parse_models_file, "__wrapped__"
-    ) else python_reader.parse_models_file
+    parsed = (
+        python_reader.parse_models_file.__wrapped__
+        if hasattr(python_reader.parse_models_file, "__wrapped__")
+        else python_reader.parse_models_file
+    )
     module = parsed(models, "app/db/schema.py")
     schema = timed(lambda: python_reader.build_schema([module]))
     scanned = [routescan.scan_module(t, r) for r, t in route_texts]
@@ -212,7 +250,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bb-bench-context-") as tmp:
         root = Path(tmp) / "big"
         write_sample_project(root, tables=args.tables)
-        print(f"project: {args.tables} tables, {args.tables} routers; load {os.getloadavg()[0]:.1f}")
+        print(
+            f"project: {args.tables} tables, {args.tables} routers; load {os.getloadavg()[0]:.1f}"
+        )
         bench_cold(root, args.runs)
         bench_split(root, args.runs)
         bench_watch(root, args.saves)

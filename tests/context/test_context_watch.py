@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import run_bb
 
 from betterbase_cli.context.watch import Watcher, WatchEvent, start_watcher
 from betterbase_cli.project import load_project
@@ -69,6 +70,13 @@ def test_saves_update_the_context_and_a_broken_file_is_survived(
     assert event.kind == "written"
     paths = {r["path"] for r in context(sample)["routes"]}  # type: ignore[attr-defined]
     assert "/api/posts/feed2" in paths and "/api/posts/feed" not in paths
+    assert_same_as_a_full_run(sample)
+
+
+def assert_same_as_a_full_run(root: Path) -> None:
+    """What the watcher wrote from its caches is what a fresh, uncached run writes."""
+    result = run_bb("context", "--check", cwd=root, env={"BB_NO_CACHE": "1"})
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_new_table_and_a_new_router_appear(
@@ -99,10 +107,15 @@ def test_a_new_table_and_a_new_router_appear(
     routes = {(r["method"], r["path"]) for r in context(sample)["routes"]}  # type: ignore[attr-defined]
     assert ("GET", "/api/badges") in routes
 
+    models.write_text(models.read_text().replace('"badges"', '"badge_list"'))
+    assert next_outcome(events).kind == "written"
+    assert_same_as_a_full_run(sample)
+
     (sample / "app/routes/badges.py").unlink()
     event = next_outcome(events)
     assert event.kind == "written"
     assert "not an APIRouter" in (sample / "AGENTS.md").read_text()
+    assert_same_as_a_full_run(sample)
 
 
 def test_watch_command_runs_until_interrupted(sample: Path) -> None:
