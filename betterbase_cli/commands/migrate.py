@@ -553,7 +553,7 @@ def status(database_url: str | None) -> None:
         _out(f"  [red]unknown[/]  {str(name)}  (applied, but not in the folder)")
     if not files and not plan.unknown_applied:
         _out("  no migrations yet")
-    _, _, result = drift(project)
+    result = drift(project)
     if result is None or not (result.operations or result.questions):
         _out("Models: in step with migrations/snapshot.json.")
     else:
@@ -624,7 +624,7 @@ def check(no_destructive: bool, database_url: str | None, fmt: str) -> None:
 
     project = _project()
     folder = folder_of(project)
-    _, _, result = drift(project)
+    result = drift(project)
     problems = folder.problems()
     risky: list[MigrationFile] = []
     if no_destructive and not problems:

@@ -6,6 +6,8 @@ The command module only parses flags and prints; every step here returns a value
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,15 +95,62 @@ def compute_change(project: Project, answers: Answers, ask: Asker | None) -> Cha
     return Change(old, new, resolved)
 
 
-def drift(project: Project) -> tuple[Schema, Schema, Any]:
-    """The snapshot, the models and their raw diff (no decisions): what `check` reports."""
+def drift(project: Project) -> Any:
+    """The raw diff (no decisions) of the snapshot against the models, None when they agree:
+    what `check` and `status` report.  A result of "in step" is remembered in
+    .betterbase/cache/ with the digests of the files read, so an unchanged project (the
+    pre-commit hook's usual case) is answered without reading the models again."""
+    if _cached_in_step(project):
+        return None
+    from betterbase_cli.schema.python_reader import read_project_schema
+
     old = load_snapshot(project).schema
-    new = read_models(project)
-    if old == new:
-        return old, new, None
+    read = read_project_schema(project, strict=True)
+    if old == read.schema:
+        _remember_in_step(project, read.sources)
+        return None
     from betterbase_cli.migrate.diff import diff
 
-    return old, new, diff(old, new)
+    return diff(old, read.schema)
+
+
+CHECK_CACHE = "cache/migrate-check.json"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _cache_key(project: Project) -> str:
+    from betterbase_cli import __version__
+
+    snap = snapshots.snapshot_path(project.migrations_dir)
+    snap_text = snap.read_text(encoding="utf-8") if snap.is_file() else ""
+    paths = [project.relative(p) for p in project.schema_paths]
+    return _digest(json.dumps([__version__, paths, _digest(snap_text)]))
+
+
+def _cached_in_step(project: Project) -> bool:
+    try:
+        data = json.loads((project.state_dir / CHECK_CACHE).read_text(encoding="utf-8"))
+        if data["key"] != _cache_key(project):
+            return False
+        for rel, digest in data["sources"].items():
+            if _digest((project.root / rel).read_text(encoding="utf-8")) != digest:
+                return False
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return bool(data["sources"])
+
+
+def _remember_in_step(project: Project, sources: dict[str, str]) -> None:
+    try:
+        write_atomic(
+            project.state_dir / CHECK_CACHE,
+            json.dumps({"key": _cache_key(project), "sources": sources}, sort_keys=True) + "\n",
+        )
+    except OSError:
+        pass  # a read-only checkout: no cache, just slower
 
 
 @dataclass(frozen=True)

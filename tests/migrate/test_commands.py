@@ -286,6 +286,8 @@ def test_new_makes_a_manual_migration_per_dialect_that_check_accepts(tmp_path: P
 
 def test_check_fails_when_models_changed_without_a_migration(tmp_path: Path) -> None:
     root = _migrated(tmp_path)
+    assert bb(root, "migrate", "check").exit_code == 0
+    assert (root / ".betterbase/cache/migrate-check.json").is_file()  # remembered as clean
     set_models(root, NOTE_AND_TAG)
     result = run_bb("migrate", "check", cwd=root)  # as pre-commit runs it: no terminal
     assert_no_traceback(result)
