@@ -103,11 +103,35 @@ class MysqlRenderer(Renderer):
     def cast_text(self, expression: str) -> str:
         return f"CAST({expression} AS CHAR)"
 
+    def narrowing_checks(self, table: str, old: Column, new: Column) -> list[str]:
+        """Besides the shared guards: lengths and integer ranges, which a server without a
+        strict sql_mode would truncate or clamp silently."""
+        out = super().narrowing_checks(table, old, new)
+        c, a, b = self.q(new.name), old.type, new.type
+        if b.name == "string" and a.name in ("string", "text", "enum"):
+            limit = b.length or DEFAULT_VARCHAR
+            out += self.no_rows(
+                table,
+                f"CHAR_LENGTH({c}) > {limit}",
+                f"{table}.{new.name} has values longer than {limit}",
+            )
+        bounds = {"integer": 2147483647, "smallint": 32767}
+        if b.name in bounds and a.name in ("integer", "bigint", "numeric", "float", "double"):
+            top = bounds[b.name]
+            out += self.no_rows(
+                table,
+                f"{c} NOT BETWEEN {-top - 1} AND {top}",
+                f"{table}.{new.name} has values out of the {b.name} range",
+            )
+        return out
+
     def assert_sql(self, condition: str, message: str) -> list[str]:
         self._asserts += 1
         name = f"__bb_assert_{self._asserts}"
         text = ("bb: " + message).replace("`", "'")[:64]
         return [
+            # a failed run leaves the table in the session (MySQL DDL is not transactional)
+            f"DROP TEMPORARY TABLE IF EXISTS {name}",
             f"CREATE TEMPORARY TABLE {name} (ok INTEGER, CONSTRAINT `{text}` CHECK (ok = 1))",
             f"INSERT INTO {name} (ok) SELECT CASE WHEN {condition} THEN 1 ELSE 0 END",
             f"DROP TEMPORARY TABLE {name}",

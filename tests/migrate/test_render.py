@@ -240,3 +240,29 @@ def test_reserved_names_are_quoted_on_servers(
         _roundtrip(conn, dialect)
     finally:
         conn.close()
+
+
+def test_mysql_narrowing_is_refused_even_without_strict_mode(
+    request: pytest.FixtureRequest,
+) -> None:
+    """A server with an empty sql_mode truncates VARCHAR and clamps integers silently; bb's
+    guards refuse before MODIFY runs."""
+    old = Schema((users(Column("code", s(200)), Column("n", ColumnType("bigint"))),))
+    new = Schema((users(Column("code", s(5)), Column("n", INT)),))
+    conn = harness.connect("mysql", request.getfixturevalue("mysql_url"))
+    try:
+        harness.execute(conn, "mysql", create_schema_sql(old, "mysql"))
+        with conn.cursor() as cur:
+            cur.execute("SET SESSION sql_mode = ''")
+            cur.execute("INSERT INTO users (id, name, code, n) VALUES (1, 'a', 'abcdefgh', 1)")
+        with pytest.raises(Exception, match="users.code has values longer than 5"):
+            harness.execute(conn, "mysql", sql(old, new, "mysql"))
+        with conn.cursor() as cur:
+            cur.execute("UPDATE users SET code = 'abc', n = 5000000000")
+        with pytest.raises(Exception, match="users.n has values out of the integer range"):
+            harness.execute(conn, "mysql", sql(old, new, "mysql"))
+        with conn.cursor() as cur:
+            cur.execute("SELECT code, n FROM users")
+            assert cur.fetchall() == (("abc", 5000000000),)
+    finally:
+        conn.close()
