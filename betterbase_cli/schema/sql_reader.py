@@ -112,15 +112,20 @@ def _statements(text: str, dialect: str, path: str) -> list[tuple[str, int, int]
     for token in tokens:
         if token.token_type == TokenType.SEMICOLON:
             if start is not None and last is not None:
-                out.append((text[start.start : last.end + 1], start.line, start.col))
+                out.append((text[start.start : last.end + 1], start.line, _col(text, start.start)))
             start = last = None
             continue
         if start is None:
             start = token
         last = token
     if start is not None and last is not None:
-        out.append((text[start.start : last.end + 1], start.line, start.col))
+        out.append((text[start.start : last.end + 1], start.line, _col(text, start.start)))
     return out
+
+
+def _col(text: str, offset: int) -> int:
+    """1-based column of a character offset."""
+    return offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def _first_words(statement: str, n: int = 6) -> str:
@@ -153,9 +158,13 @@ def read_sql_with_warnings(text: str, dialect: str, path: str = "<sql>") -> SqlR
             if errors:
                 first = errors[0]
                 detail = f" ({first.get('description', '')})"
-                inner_line = first.get("line")
+                inner_line, inner_col = first.get("line"), first.get("col")
                 if isinstance(inner_line, int) and inner_line > 0:
+                    if inner_line > 1:
+                        col = 1
                     line = line + inner_line - 1
+                    if isinstance(inner_col, int) and inner_col > 0:
+                        col = col + inner_col - 1
             raise SchemaParseError(
                 path,
                 line,
@@ -338,6 +347,24 @@ class _Reader:
         from sqlglot import exp
 
         t = exp.DataType.Type
+        type_, serial = self._map_type(table, column, kind, where)
+        lossy = {
+            t.MEDIUMINT, t.UINT, t.UBIGINT, t.USMALLINT, t.TINYINT, t.MEDIUMTEXT, t.LONGTEXT,
+            t.TINYTEXT, t.TIMETZ, t.JSONB, t.LONGBLOB, t.MEDIUMBLOB, t.TINYBLOB, t.CHAR, t.NCHAR,
+        }
+        if kind.this in lossy and type_.name != "boolean":
+            self.warnings.append(
+                f"{table.name}.{column}: {kind.sql(self.glot)} becomes {type_} "
+                "(bb has no exact equivalent)"
+            )
+        return type_, serial
+
+    def _map_type(
+        self, table: _Tbl, column: str, kind: exp.DataType, where: exp.Expr
+    ) -> tuple[ColumnType, bool]:
+        from sqlglot import exp
+
+        t = exp.DataType.Type
         dtype = kind.this
         params = [p.this if isinstance(p, exp.DataTypeParam) else p for p in kind.expressions]
         ints = [int(p.this) for p in params if isinstance(p, exp.Literal) and not p.is_string]
@@ -463,7 +490,7 @@ class _Reader:
             return f"-{value.this.this}"
         if isinstance(value, exp.Anonymous):
             args = ", ".join(self.canonical_default(a) for a in value.expressions)
-            return f"{value.name}({args})"
+            return f"{value.name.lower()}({args})"
         return self._sql(value)
 
     def _sql(self, node: exp.Expr) -> str:
@@ -476,7 +503,8 @@ class _Reader:
                 return exp.Identifier(this=n.name, quoted=False)
             return n
 
-        return node.copy().transform(unquote).sql(dialect=self.glot)
+        # function names in lower case, as bb writes gen_random_uuid() and friends
+        return node.copy().transform(unquote).sql(dialect=self.glot, normalize_functions="lower")
 
     # -- constraints ----------------------------------------------------------------------------
 

@@ -126,7 +126,7 @@ def test_sqlite_specifics() -> None:
     assert schema.table("categories").column("id").autoincrement  # INTEGER PRIMARY KEY
     # REFERENCES categories (no column) points at the primary key
     assert schema.table("categories").foreign_keys[0].ref_columns == ("id",)
-    assert schema.table("users").column("updated_at").server_default == "DATETIME('now')"
+    assert schema.table("users").column("updated_at").server_default == "datetime('now')"
 
 
 @pytest.mark.parametrize(
