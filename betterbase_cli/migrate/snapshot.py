@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from betterbase_cli import __version__
 from betterbase_cli.errors import ConfigError
-from betterbase_cli.schema.model import (
-    SNAPSHOT_VERSION,
-    Schema,
-    schema_from_json,
-    schema_to_json,
-)
+
+if TYPE_CHECKING:
+    # Imported where used: `bb migrate check` answered from its cache never needs the model.
+    from betterbase_cli.schema.model import Schema
 
 SNAPSHOT_FILE = "snapshot.json"
 FORMAT = 1
@@ -31,7 +30,10 @@ class Snapshot:
     bb_version: str | None = None
 
 
-EMPTY = Snapshot(Schema(), None)
+def empty() -> Snapshot:
+    from betterbase_cli.schema.model import Schema
+
+    return Snapshot(Schema(), None)
 
 
 def snapshot_path(migrations_dir: Path) -> Path:
@@ -39,6 +41,8 @@ def snapshot_path(migrations_dir: Path) -> Path:
 
 
 def render(schema: Schema, migration: str | None) -> str:
+    from betterbase_cli.schema.model import schema_to_json
+
     data = {
         "bb_version": __version__,
         "format": FORMAT,
@@ -52,7 +56,9 @@ def load(migrations_dir: Path, where: str | None = None) -> Snapshot:
     """The stored snapshot, or an empty one when there is none yet."""
     path = snapshot_path(migrations_dir)
     if not path.is_file():
-        return EMPTY
+        return empty()
+    from betterbase_cli.schema.model import SNAPSHOT_VERSION, schema_from_json
+
     where = where or str(path)
     restore = "restore it from git (`git checkout -- " + where + "`)"
     try:
