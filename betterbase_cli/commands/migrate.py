@@ -497,8 +497,10 @@ def _apply_dry_run(project: Project, url: str) -> None:
 @migrate.command()
 @database_option
 def status(database_url: str | None) -> None:
-    """Show which migrations are applied to DATABASE_URL, which are pending, and whether the
-    models have changes that no migration holds yet.
+    """Show applied and pending migrations, and model changes not in a migration yet.
+
+    Lists every migration with its state on DATABASE_URL (applied with its time, pending, or
+    changed since it was applied) and compares the models with the snapshot.
 
     \b
     Examples:
@@ -611,9 +613,12 @@ def new(name: str, dry_run: bool) -> None:
     help="json prints one object for tools.",
 )
 def check(no_destructive: bool, database_url: str | None, fmt: str) -> None:
-    """The CI gate: exit 1 when the models differ from the snapshot (a migration is missing),
-    when a generated migration was edited after bb wrote it, or (--no-destructive) when a
-    pending migration loses data.  Exit 0 when all is in step.  Never asks, never writes.
+    """The CI gate: fail when the migrations are not in step with the models.
+
+    Exit 1 when the models differ from the snapshot (a migration is missing), when a generated
+    migration was edited after bb wrote it, or (--no-destructive) when a migration pending on
+    DATABASE_URL loses data.  Exit 0 when all is in step.  Never asks, never writes; a pre-commit
+    hook and CI run it as is.
 
     \b
     Examples:
