@@ -43,6 +43,7 @@ class {cls}(TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str | None] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20), server_default="member")
+    posts: Mapped[list[Posts]] = relationship(back_populates="author")
 """
     lines = [
         "",
@@ -59,6 +60,8 @@ class {cls}(TimestampMixin, Base):
         '        ForeignKey("users.id", ondelete="CASCADE"), index=True',
         "    )",
     ]
+    if table == "posts":
+        lines.append('    author: Mapped[Users] = relationship(back_populates="posts")')
     if index % 3 == 2:
         parent = names[index - 1]
         lines += [
@@ -79,7 +82,7 @@ import datetime
 import decimal
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, MetaData, Numeric, String, Text, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",

@@ -62,7 +62,10 @@ def test_writes_every_target_valid_against_the_published_schema(sample: Path) ->
     assert {"kind": "one-to-many", "table": "posts"}.items() <= next(
         r for r in users["relations"] if r["table"] == "posts"
     ).items()
-    assert next(r for r in posts["relations"] if r["table"] == "users")["kind"] == "many-to-one"
+    to_users = next(r for r in posts["relations"] if r["table"] == "users")
+    assert (to_users["kind"], to_users["attribute"]) == ("many-to-one", "author")
+    to_posts = next(r for r in users["relations"] if r["table"] == "posts")
+    assert to_posts["attribute"] == "posts" and to_posts["columns"] == ["id"]
     author = next(c for c in posts["columns"] if c["name"] == "author_id")
     assert author["foreign_key"]["on_delete"] == "CASCADE"
 
