@@ -331,6 +331,7 @@ def migrate(
     parsed = parse_url(url)
     _check_dialect(project, parsed.dialect, parsed.where)  # before anything is written
     # A dry run shows a change that loses data without consent; the real run asks.
+    _backfill_dialects(project, "bb migrate", dry_run)
     answers = _answers(renames, no_renames, defaults, allow_destructive or dry_run)
     change = compute_change(project, answers, _asker(yes))
     migration = _show_and_build(project, change, name, "bb migrate")
@@ -358,6 +359,21 @@ def migrate(
             written.rollback()
             _warn("the new migration files were removed again; fix the problem and rerun")
         raise
+
+
+def _backfill_dialects(project: Project, command: str, dry_run: bool) -> None:
+    """A dialect added to betterbase.toml after migrations exist gets files for them."""
+    from betterbase_cli.migrate.workflow import backfill_dialect, dialects_without_files
+
+    for dialect in dialects_without_files(project):
+        if dry_run:
+            _out(f"Dry run: would write {dialect} files for the existing migrations (a baseline).")
+            continue
+        paths = backfill_dialect(project, dialect, command)
+        _ok(
+            f"{dialect} was added to the project: wrote its files for {len(paths)} existing "
+            f"migration(s); {project.relative(paths[0])} creates the whole schema"
+        )
 
 
 def _dry_run_consent_note(change: Change, allow_destructive: bool) -> None:
@@ -403,6 +419,7 @@ def generate(
     from betterbase_cli.migrate.workflow import compute_change, write_migration
 
     project = _project()
+    _backfill_dialects(project, "bb migrate generate", dry_run)
     answers = _answers(renames, no_renames, defaults, allow_destructive or dry_run)
     change = compute_change(project, answers, _asker(yes))
     migration = _show_and_build(project, change, name, "bb migrate generate")
@@ -667,6 +684,7 @@ def _print_check(ops: Sequence[Any], problems: Sequence[Any], risky: Sequence[An
         for p in problems:
             _out(f"  {str(p.path)}: {str(p.message)}")
         _out("  restore generated files from git; put new SQL in `bb migrate new NAME`")
+        _out("  (a dialect added to betterbase.toml gets its files from `bb migrate generate`)")
     if risky:
         _out("[bold red]Pending migrations lose data:[/]")
         for m in risky:

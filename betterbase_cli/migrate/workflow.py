@@ -19,6 +19,7 @@ from betterbase_cli.migrate import snapshot as snapshots
 from betterbase_cli.migrate.files import (
     GENERATED,
     MANUAL,
+    UNKNOWN,
     MigrationsFolder,
     checksum,
     derive_slug,
@@ -259,3 +260,58 @@ def new_manual(project: Project, name: str, dry_run: bool = False) -> tuple[str,
     records[full] = {"kind": MANUAL}
     folder.write_records(records)
     return full, paths
+
+
+def dialects_without_files(project: Project) -> list[str]:
+    """Configured dialects that no existing migration has a file for: added to
+    betterbase.toml after migrations were written."""
+    migrations = [m for m in folder_of(project).migrations() if m.kind != UNKNOWN]
+    if not any(m.kind == GENERATED for m in migrations):
+        return []
+    return [d for d in project.dialects if not any(d in m.files for m in migrations)]
+
+
+def backfill_dialect(project: Project, dialect: str, command: str) -> list[Path]:
+    """Files for a dialect added later: the first generated migration creates the whole schema
+    of the snapshot (a baseline), later ones have nothing to do, and manual ones get an empty
+    file to fill in.  A database of that dialect then reaches the same schema."""
+    from betterbase_cli.migrate.render import create_schema_sql
+
+    folder = folder_of(project)
+    snapshot = load_snapshot(project)
+    records = folder.read_records()
+    migrations = [m for m in folder.migrations() if m.kind in (GENERATED, MANUAL)]
+    baseline = next(m.name for m in migrations if m.kind == GENERATED)
+    undo: list[tuple[Path, str | None]] = [
+        (folder.checksums_path, _previous(folder.checksums_path))
+    ]
+    written: list[Path] = []
+    try:
+        for migration in migrations:
+            path = folder.file(dialect, migration.name)
+            if migration.kind == MANUAL:
+                text = manual_template(migration.name, dialect)
+            elif migration.name == baseline:
+                note = (
+                    f"+ baseline: the whole schema as of {snapshot.migration} "
+                    f"({dialect} was added to the project later)"
+                )
+                statements = create_schema_sql(snapshot.schema, cast("Dialect", dialect))
+                body = "\n\n".join(_statement(s) for s in statements)
+                text = generated_header(command, migration.name, dialect, [note]) + "\n" + body
+                text += "\n"
+            else:
+                note = f"(nothing: {baseline} creates the whole schema for {dialect})"
+                text = generated_header(command, migration.name, dialect, [note])
+            undo.append((path, _previous(path)))
+            write_atomic(path, text)
+            written.append(path)
+            if migration.kind == GENERATED:
+                files = dict(records[migration.name].get("files", {}))
+                files[dialect] = checksum(text)
+                records[migration.name] = {**records[migration.name], "files": files}
+        folder.write_records(records)
+    except BaseException:
+        Written(tuple(written), tuple(undo)).rollback()
+        raise
+    return written

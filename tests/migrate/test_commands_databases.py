@@ -97,3 +97,39 @@ def test_failing_migration_on_postgresql_changes_nothing(tmp_path: Path, pg_url:
         assert db.query("SELECT count(*) FROM authors") == [(2,)]
         assert len(db.query("SELECT name FROM bb_migrations")) == 1
     assert not (root / "migrations/postgresql/0002_create_shelves_and_more.sql").exists()
+
+
+def test_a_dialect_added_later_gets_a_baseline(tmp_path: Path, pg_url: str) -> None:
+    """SQLite in development first; PostgreSQL for production added to betterbase.toml later."""
+    root = make_project(tmp_path, MODELS)
+    assert bb(root, "migrate").exit_code == 0
+    assert bb(root, "migrate", "new", "add_view").exit_code == 0
+    set_models(
+        root,
+        MODELS.replace(
+            "    author_id",
+            "    isbn: Mapped[Optional[str]] = mapped_column(String(13))\n    author_id",
+        ),
+    )
+    assert bb(root, "migrate").exit_code == 0
+    config = root / "betterbase.toml"
+    config.write_text(
+        config.read_text().replace('dialects = ["sqlite"]', 'dialects = ["sqlite", "postgresql"]')
+    )
+    check = bb(root, "migrate", "check")
+    assert check.exit_code == 1 and "bb migrate generate" in check.stdout
+
+    result = bb(root, "migrate", "generate")
+    assert result.exit_code == 0, result.output
+    assert "postgresql was added to the project" in result.stdout
+    first = (root / "migrations/postgresql/0001_create_authors_and_more.sql").read_text()
+    assert "baseline" in first and "isbn VARCHAR(13)" in first
+    assert (root / "migrations/postgresql/0002_add_view.sql").read_text().startswith("-- Written")
+    assert bb(root, "migrate", "check").exit_code == 0
+
+    applied = bb(root, "migrate", "apply", "--database-url", pg_url)
+    assert applied.exit_code == 0, applied.output
+    with connect(pg_url) as db:
+        db.execute("INSERT INTO authors (id, name) VALUES (1, 'Ann')")
+        db.execute("INSERT INTO books (id, title, isbn, author_id) VALUES (1, 'One', 'x', 1)")
+        assert len(db.query("SELECT name FROM bb_migrations")) == 3
