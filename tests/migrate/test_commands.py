@@ -416,3 +416,39 @@ def test_every_command_has_help_with_an_example(tmp_path: Path, sub: str) -> Non
     result = bb(tmp_path, "migrate", *([sub] if sub else []), "--help")
     assert result.exit_code == 0
     assert "Examples:" in result.stdout and "bb migrate" in result.stdout
+
+
+def test_generated_sqlite_rebuild_keeps_cascading_children(tmp_path: Path) -> None:
+    """Scenario S43 through the dev loop: drizzle-kit and Alembic lose the posts rows here."""
+    users = """
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Post(Base):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+"""
+    root = make_project(tmp_path, users)
+    assert bb(root, "migrate").exit_code == 0
+    db = _db(root)
+    db.executescript(
+        "INSERT INTO users VALUES (1, 'ann'), (2, 'bob');"
+        "INSERT INTO posts VALUES (1, 'a', 1), (2, 'b', 1), (3, 'c', 2);"
+    )
+    db.close()
+    set_models(root, users.replace("name: Mapped[str]", "name: Mapped[Optional[str]]"))
+    result = bb(root, "migrate")
+    assert result.exit_code == 0, result.output
+    sql = (root / "migrations/sqlite/0002_alter_users_name.sql").read_text()
+    assert "DROP TABLE users" in sql  # a real rebuild
+    db = _db(root)
+    assert db.execute("SELECT count(*) FROM posts").fetchone() == (3,)
+    assert db.execute("PRAGMA table_info(users)").fetchall()[1][3] == 0  # nullable now
+    assert db.execute("PRAGMA foreign_key_list(posts)").fetchall()[0][2] == "users"
