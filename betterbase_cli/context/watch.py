@@ -38,6 +38,7 @@ class WatchEvent:
     paths: tuple[str, ...] = ()
     seconds: float = 0.0  # from the first file event to the context written
     read_seconds: float = 0.0  # of which reading and parsing the sources
+    cpu_seconds: float = 0.0  # CPU time of the regeneration (what a busy machine cannot inflate)
 
 
 Listener = Callable[[WatchEvent], None]
@@ -77,6 +78,7 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self._observer: Any = None
         self._refreshing = threading.Lock()  # the first full write and the worker take turns
+        self._warned: set[str] = set()
 
     # --- regenerating ------------------------------------------------------------------------
 
@@ -90,6 +92,7 @@ class Watcher:
         from betterbase_cli.context.plan import apply_plan
 
         begin = started if started is not None else time.perf_counter()
+        cpu = time.thread_time()
         try:
             if changed is None:
                 self.project = load_project(self.project.root)
@@ -115,12 +118,17 @@ class Watcher:
         for note in plan.notes:
             self.on_event(WatchEvent("note", note))
         for warning in plan.warnings:
-            self.on_event(WatchEvent("warning", warning))
+            if warning not in self._warned:  # say each once, not on every save
+                self.on_event(WatchEvent("warning", warning))
+        self._warned = set(plan.warnings)
         done = time.perf_counter()
         summary = f"{plan.tables} tables, {plan.routes} routes"
         kind = "written" if written else "current"
         message = f"wrote {', '.join(written)} ({summary})" if written else f"current ({summary})"
-        self.on_event(WatchEvent(kind, message, tuple(written), done - begin, read_done - begin))
+        cpu_seconds = time.thread_time() - cpu
+        self.on_event(
+            WatchEvent(kind, message, tuple(written), done - begin, read_done - begin, cpu_seconds)
+        )
 
     # --- file events -------------------------------------------------------------------------
 

@@ -48,19 +48,34 @@ def env() -> dict[str, str]:
     return out
 
 
+CPU: list[float] = []  # CPU seconds (user + system) of the processes timed by wall()
+
+
 def wall(cmd: list[str], cwd: Path, extra: dict[str, str] | None = None) -> float:
+    """Wall seconds of one fresh process; its CPU seconds go to CPU (a shared machine's load
+    stretches wall time much more than CPU time)."""
     start = time.perf_counter()
-    result = subprocess.run(
-        cmd, cwd=cwd, env={**env(), **(extra or {})}, capture_output=True, text=True
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env={**env(), **(extra or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed: {result.stderr[-400:]}")
+    if os.waitstatus_to_exitcode(status) != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"{' '.join(cmd)} failed: {err[-400:]}")
+    if proc.stderr:
+        proc.stderr.close()
+    CPU.append(usage.ru_utime + usage.ru_stime)
     return elapsed
 
 
 def median_of(runs: int, once: Callable[[], float]) -> float:
     once()  # warm-up: page cache, bytecode
+    CPU.clear()
     return statistics.median(once() for _ in range(runs))
 
 
@@ -69,12 +84,16 @@ def row(label: str, seconds: float, base: float | None = None, extra: str = "") 
     print(f"  {label:<52} {seconds * 1000:8.1f} ms  {ratio}  {extra}")
 
 
+def cpu_note() -> str:
+    return f"cpu {statistics.median(CPU) * 1000:6.1f} ms" if CPU else ""
+
+
 def bench_cold(root: Path, runs: int) -> None:
     print(f"\ncold, fresh process each (median of {runs})")
     floor = median_of(runs, lambda: wall([PY, "-c", "pass"], root))
-    row("python -c pass (interpreter floor)", floor)
+    row("python -c pass (interpreter floor)", floor, extra=cpu_note())
     cli = median_of(runs, lambda: wall([BB, "--help"], root))
-    row("bb --help (CLI floor: click and the command table)", cli, floor)
+    row("bb --help (CLI floor: click and the command table)", cli, floor, cpu_note())
     outputs = [".betterbase-context.json", "AGENTS.md", "CLAUDE.md", "docs/schema.md",
                ".cursor", ".github", ".betterbase"]  # fmt: skip
 
@@ -85,21 +104,12 @@ def bench_cold(root: Path, runs: int) -> None:
         return wall([BB, "generate", "context"], root, extra)
 
     no_cache = {"BB_NO_CACHE": "1"}
-    row(
-        "bb generate context, first run (no cache, writes all)",
-        median_of(runs, lambda: first_write(no_cache)),
-        cli,
-    )
-    row(
-        "bb generate context, nothing changed (cache)",
-        median_of(runs, lambda: wall([BB, "generate", "context"], root)),
-        cli,
-    )
-    row(
-        "bb context --check, nothing changed (cache)",
-        median_of(runs, lambda: wall([BB, "context", "--check"], root)),
-        cli,
-    )
+    first = median_of(runs, lambda: first_write(no_cache))
+    row("bb generate context, first run (no cache, writes all)", first, cli, cpu_note())
+    same = median_of(runs, lambda: wall([BB, "generate", "context"], root))
+    row("bb generate context, nothing changed (cache)", same, cli, cpu_note())
+    check = median_of(runs, lambda: wall([BB, "context", "--check"], root))
+    row("bb context --check, nothing changed (cache)", check, cli, cpu_note())
     router = root / "app/routes/posts.py"
     original = router.read_text()
     count = iter(range(10_000))
@@ -108,7 +118,8 @@ def bench_cold(root: Path, runs: int) -> None:
         router.write_text(_edit_route(original, next(count)))
         return wall([BB, "generate", "context"], root)
 
-    row("bb generate context, one router changed (cache)", median_of(runs, one_router_changed), cli)
+    changed = median_of(runs, one_router_changed)
+    row("bb generate context, one router changed (cache)", changed, cli, cpu_note())
     models = root / "app/db/schema.py"
     original_models = models.read_text()
 
@@ -116,7 +127,8 @@ def bench_cold(root: Path, runs: int) -> None:
         models.write_text(_edit_models(original_models, next(count)))
         return wall([BB, "generate", "context"], root)
 
-    row("bb generate context, the models changed (cache)", median_of(runs, models_changed), cli)
+    models_time = median_of(runs, models_changed)
+    row("bb generate context, the models changed (cache)", models_time, cli, cpu_note())
     router.write_text(original)
     models.write_text(original_models)
     wall([BB, "generate", "context"], root)
@@ -201,7 +213,7 @@ def bench_watch(root: Path, saves: int) -> None:
         ):
             path = root / rel
             original = path.read_text()
-            walls, parse = [], []
+            walls, parse, cpu = [], [], []
             for i in range(saves + 2):
                 done.clear()
                 last.clear()
@@ -217,6 +229,7 @@ def bench_watch(root: Path, saves: int) -> None:
                 if i >= 2:  # the first saves warm the caches
                     walls.append(elapsed)
                     parse.append(event.read_seconds)
+                    cpu.append(event.cpu_seconds)
                 time.sleep(0.02)
             path.write_text(original)
             done.wait(30)
@@ -226,6 +239,7 @@ def bench_watch(root: Path, saves: int) -> None:
             med = statistics.median(walls)
             row(f"{label}: median", med, extra=f"p95 {p95 * 1000:.1f} ms")
             row("  of which reading + parsing (median)", statistics.median(parse), med)
+            row("  CPU time of the regeneration (median)", statistics.median(cpu), med)
     finally:
         watcher.stop()
 
