@@ -220,10 +220,12 @@ def _consent_to_pending(
     raise OpenQuestions([(f"these pending migrations lose data: {names}", "--allow-destructive")])
 
 
-def _backup(project: Project, db: Database, label: str) -> None:
+def _backup(
+    project: Project, db: Database, label: str, tables: Sequence[str] | None = None
+) -> None:
     from betterbase_cli.migrate.backup import backup
 
-    made = backup(db, project.state_dir, label)
+    made = backup(db, project.state_dir, label, tables)
     if made is None:
         _out("No data to back up yet.")
         return
@@ -251,6 +253,7 @@ def apply_to_database(
         apply_pending,
         plan_for,
         read_files,
+        touched_tables,
     )
     from betterbase_cli.migrate.db import connect, driver_errors, parse_url
     from betterbase_cli.migrate.workflow import folder_of
@@ -268,7 +271,8 @@ def apply_to_database(
         _consent_to_pending(plan.pending, allow_destructive, yes, consented)
         risky = [m for m in plan.pending if m.destructive]
         if risky:
-            _backup(project, db, f"before-{risky[0].name}")
+            tables = touched_tables(risky, db.dialect) or None
+            _backup(project, db, f"before-{risky[0].name}", tables)
         _out(f"Applying to {str(db.url.where)}")
 
         def wait() -> None:

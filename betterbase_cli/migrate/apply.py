@@ -91,6 +91,28 @@ class Plan:
     edited: tuple[tuple[MigrationFile, LedgerRow], ...]  # applied, then changed on disk
 
 
+_TOUCHES = re.compile(
+    rf"^(?:ALTER\s+TABLE|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|"
+    rf"UPDATE)\s+{_IDENT}",
+    re.IGNORECASE,
+)
+
+
+def touched_tables(migrations: Sequence[MigrationFile], dialect: str) -> list[str]:
+    """Tables whose data these migrations can change (for a backup that exports tables)."""
+    found: set[str] = set()
+    for migration in migrations:
+        try:
+            statements = split_statements(migration.text, dialect)
+        except BetterBaseError:
+            return []
+        for statement in statements:
+            match = _TOUCHES.match(statement.text)
+            if match and not match.group(1).startswith("__bb_"):
+                found.add(match.group(1))
+    return sorted(found)
+
+
 def manual_is_destructive(text: str, dialect: str) -> bool:
     """A manual migration destroys data when it drops tables or columns, truncates or deletes.
     A table dropped and then recreated under its name (a SQLite rebuild) is not a loss."""
