@@ -323,7 +323,14 @@ def _connect_mysql(url: DatabaseURL) -> Database:
             hint="is the server running and reachable? check DATABASE_URL "
             "(host, port, user, password, database name)",
         ) from exc
-    return Database(url, connection)
+    database = Database(url, connection)
+    # A narrowing MODIFY must fail on data that does not fit, never truncate it quietly.
+    mode = str(database.scalar("SELECT @@SESSION.sql_mode") or "")
+    if "STRICT_TRANS_TABLES" not in mode and "STRICT_ALL_TABLES" not in mode:
+        database.execute(
+            "SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')"
+        )
+    return database
 
 
 @contextmanager
