@@ -136,7 +136,7 @@ def read_files(folder: MigrationsFolder, dialect: str, strict: bool = True) -> l
     (``strict=False`` lists them anyway, for `status`.)"""
     found: list[MigrationFile] = []
     bad = [p for p in folder.problems() if f"/{dialect}/" in f"/{p.path}"]
-    bad = [p for p in bad if "missing" not in p.message]
+    bad = [p for p in bad if p.kind != "missing"]
     if bad and strict:
         listed = "\n".join(f"  {p.path}: {p.message}" for p in bad)
         raise MigrationFolderError(

@@ -96,6 +96,7 @@ class Problem:
 
     path: str
     message: str
+    kind: str  # "unknown", "missing" or "edited"
 
 
 @dataclass(frozen=True)
@@ -210,17 +211,19 @@ class MigrationsFolder:
                 if migration.kind == UNKNOWN:
                     if dialect in migration.files:
                         found.append(
-                            Problem(where, "not written by bb (no record in checksums.json)")
+                            Problem(
+                                where, "not written by bb (no record in checksums.json)", "unknown"
+                            )
                         )
                     continue
                 if dialect not in migration.files:
-                    found.append(Problem(where, "missing (recorded in checksums.json)"))
+                    found.append(Problem(where, "missing (recorded in checksums.json)", "missing"))
                     continue
                 if migration.kind == GENERATED:
                     recorded = migration.recorded.get(dialect)
                     actual = checksum(path.read_text(encoding="utf-8"))
                     if recorded != actual:
-                        found.append(Problem(where, "edited after bb generated it"))
+                        found.append(Problem(where, "edited after bb generated it", "edited"))
         return found
 
 
