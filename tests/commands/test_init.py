@@ -287,3 +287,12 @@ def test_install_without_a_reachable_index_keeps_the_project(tmp_path: Path) -> 
     assert_no_traceback(result)
     assert "install later with" in result.stderr
     assert (tmp_path / "offline" / "app" / "main.py").is_file()
+
+
+def test_shell_completion_is_clicks(tmp_path: Path) -> None:
+    env = {"_BB_COMPLETE": "bash_complete", "COMP_WORDS": "bb mig", "COMP_CWORD": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "betterbase_cli"], cwd=tmp_path, env={**os.environ, **env},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "plain,migrate" in result.stdout
