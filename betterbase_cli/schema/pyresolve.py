@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from betterbase_cli.schema import model
 from betterbase_cli.schema.pymodule import ModelsModule
@@ -19,6 +20,11 @@ def sa_name(qual: str | None) -> str | None:
     """The SQLAlchemy name a qualified name refers to (`String`, `func.now`), else None."""
     if not qual or not qual.startswith("sqlalchemy."):
         return None
+    return _sa_name(qual)
+
+
+@lru_cache(maxsize=4096)
+def _sa_name(qual: str) -> str:
     parts = qual.split(".")
     if "func" in parts:
         i = parts.index("func")
@@ -39,6 +45,10 @@ class PyClass:
     # `Base = declarative_base(...)`: the call that made it
     factory: ast.Call | None = None
     _mro: list[PyClass | str] | None = field(default=None, repr=False)
+    _own: dict[str, ast.expr] | None = field(default=None, repr=False)
+    _bases: list[PyClass | str] | None = field(default=None, repr=False)
+    _root: tuple[PyClass | None] | None = field(default=None, repr=False)
+    _flags: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @property
     def qual(self) -> str:
@@ -49,19 +59,21 @@ class PyClass:
 
     def own(self, attribute: str) -> ast.expr | None:
         """The value of `attribute = ...` written in this class's body, if any."""
-        for stmt in self.body():
-            if isinstance(stmt, ast.Assign):
-                for target in stmt.targets:
-                    if isinstance(target, ast.Name) and target.id == attribute:
-                        return stmt.value
-            elif (
-                isinstance(stmt, ast.AnnAssign)
-                and isinstance(stmt.target, ast.Name)
-                and stmt.target.id == attribute
-                and stmt.value is not None
-            ):
-                return stmt.value
-        return None
+        if self._own is None:
+            found: dict[str, ast.expr] = {}
+            for stmt in self.body():
+                if isinstance(stmt, ast.Assign):
+                    for target in stmt.targets:
+                        if isinstance(target, ast.Name):
+                            found[target.id] = stmt.value
+                elif (
+                    isinstance(stmt, ast.AnnAssign)
+                    and isinstance(stmt.target, ast.Name)
+                    and stmt.value is not None
+                ):
+                    found[stmt.target.id] = stmt.value
+            self._own = found
+        return self._own.get(attribute)
 
 
 class Resolver:
@@ -70,9 +82,19 @@ class Resolver:
     def __init__(self, modules: dict[str, ModelsModule]) -> None:
         self.modules = modules
         self._classes: dict[str, PyClass] = {}
+        self._found: dict[str, tuple[ModelsModule, str] | None] = {}
 
     def find(self, qual: str, depth: int = 0) -> tuple[ModelsModule, str] | None:
         """The (module, name) a qualified name is defined at, following re-exports."""
+        if qual in self._found:
+            return self._found[qual]
+        found = self._find(qual, depth)
+        self._found[qual] = found
+        return found
+
+    def _find(self, qual: str, depth: int) -> tuple[ModelsModule, str] | None:
+        if qual.startswith(("sqlalchemy.", "builtins.", "typing.", "datetime.", "enum.")):
+            return None  # never a project module: skip the walk
         parts = qual.split(".")
         for i in range(len(parts) - 1, 0, -1):
             mod = ".".join(parts[:i])
@@ -127,7 +149,10 @@ class Resolver:
         return made
 
     def bases(self, cls: PyClass) -> list[PyClass | str]:
+        if cls._bases is not None:
+            return cls._bases
         out: list[PyClass | str] = []
+        cls._bases = out
         if cls.node is None:
             return out
         for base in cls.node.bases:
@@ -174,21 +199,31 @@ class Resolver:
         return result
 
     def is_declarative_root(self, cls: PyClass) -> bool:
-        if cls.factory is not None:
-            return True
-        return any(
-            isinstance(b, str) and sa_name(b) in DECLARATIVE_BASES for b in self.bases(cls)
-        )
+        known = cls._flags.get("root")
+        if known is None:
+            known = cls.factory is not None or any(
+                isinstance(b, str) and sa_name(b) in DECLARATIVE_BASES for b in self.bases(cls)
+            )
+            cls._flags["root"] = known
+        return known
 
     def root_of(self, cls: PyClass) -> PyClass | None:
         """The declarative base a class descends from (None for mixins and plain classes)."""
-        for item in self.mro(cls):
-            if isinstance(item, PyClass) and self.is_declarative_root(item):
-                return item
-        return None
+        if cls._root is None:
+            found = None
+            for item in self.mro(cls):
+                if isinstance(item, PyClass) and self.is_declarative_root(item):
+                    found = item
+                    break
+            cls._root = (found,)
+        return cls._root[0]
 
     def is_enum(self, cls: PyClass) -> bool:
-        return any(isinstance(b, str) and b in ENUM_BASES for b in self.mro(cls))
+        known = cls._flags.get("enum")
+        if known is None:
+            known = any(isinstance(b, str) and b in ENUM_BASES for b in self.mro(cls))
+            cls._flags["enum"] = known
+        return known
 
 
 def _is_base_factory(module: ModelsModule, call: ast.Call) -> bool:
@@ -248,28 +283,7 @@ class Naming:
         ref_columns: tuple[str, ...],
         constraint_name: str | None,
     ) -> str:
-        def fill(match: re.Match[str]) -> str:
-            token = match.group(1)
-            if token == "table_name":
-                return table
-            if token == "referred_table_name" and ref_table is not None:
-                return ref_table
-            if token == "constraint_name" and constraint_name is not None:
-                return constraint_name
-            column = _COLUMN_TOKEN.fullmatch(token)
-            if column:
-                referred, index, multi, what = column.groups()
-                names = ref_columns if referred else columns
-                start = int(index)
-                if start >= len(names):
-                    raise NamingError(token)
-                picked = names[start:] if multi else names[start : start + 1]
-                if what == "label":
-                    picked = tuple(f"{ref_table if referred else table}_{n}" for n in picked)
-                return ("_" if multi == "_N" else "").join(picked)
-            raise NamingError(token)
-
-        return _TOKEN.sub(fill, template)
+        return _format(template, table, columns, ref_table, ref_columns, constraint_name)
 
     def name(
         self,
@@ -298,6 +312,40 @@ class Naming:
         if kind == "fk":
             return model.foreign_key_name(table, columns, ref_table or "")
         return model.check_name(table, expression)
+
+
+@lru_cache(maxsize=8192)
+def _format(
+    template: str,
+    table: str,
+    columns: tuple[str, ...],
+    ref_table: str | None,
+    ref_columns: tuple[str, ...],
+    constraint_name: str | None,
+) -> str:
+    def fill(match: re.Match[str]) -> str:
+        token = match.group(1)
+        if token == "table_name":
+            return table
+        if token == "referred_table_name" and ref_table is not None:
+            return ref_table
+        if token == "constraint_name" and constraint_name is not None:
+            return constraint_name
+        column = _COLUMN_TOKEN.fullmatch(token)
+        if column:
+            referred, index, multi, what = column.groups()
+            names = ref_columns if referred else columns
+            start = int(index)
+            if start >= len(names):
+                raise NamingError(token)
+            picked = names[start:] if multi else names[start : start + 1]
+            if what == "label":
+                picked = tuple(f"{ref_table if referred else table}_{n}" for n in picked)
+            return ("_" if multi == "_N" else "").join(picked)
+        raise NamingError(token)
+
+    return _TOKEN.sub(fill, template)
+
 
 
 def naming_from(module: ModelsModule, node: ast.expr | None, resolver: Resolver) -> Naming:

@@ -257,6 +257,10 @@ class _Builder:
         self.enums: dict[str, Enum] = {}
         self.class_tables: dict[str, _TableDraft] = {}  # class qualname -> table
         self.class_names: dict[str, list[str]] = {}  # simple class name -> qualnames
+        # per-build memos (keyed by id of nodes and classes that live as long as the build)
+        self._namings: dict[int, Naming] = {}
+        self._type_maps: dict[int, list[tuple[str, ast.expr, ModelsModule]]] = {}
+        self._parsed_annotations: dict[int, ast.expr] = {}
 
     # -- problems -------------------------------------------------------------------------------
 
@@ -318,7 +322,9 @@ class _Builder:
             if isinstance(c, PyClass) and id(c) not in excluded and c is not root
             and c.factory is None
         ]
-        naming = self._root_naming(root)
+        naming = self._namings.get(id(root))
+        if naming is None:
+            naming = self._namings[id(root)] = self._root_naming(root)
         explicit_table = self._lookup(sources, "__table__")
         if explicit_table is not None:
             owner, value = explicit_table
@@ -366,7 +372,9 @@ class _Builder:
             module=cls.module,
         )
         self.class_tables[cls.qual] = draft
-        type_map = self._type_annotation_map(root)
+        type_map = self._type_maps.get(id(root))
+        if type_map is None:
+            type_map = self._type_maps[id(root)] = self._type_annotation_map(root)
         seen: set[str] = set()
         for source in sources:
             for key, annotation, attr_value, node in self._attributes(source):
@@ -589,13 +597,17 @@ class _Builder:
         if depth > 10:
             raise _NotUnderstood(node, f"annotation {ast.unparse(node)} nests too deeply")
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                parsed = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
-                raise _NotUnderstood(node, f"annotation {node.value!r} does not parse") from None
-            ast.copy_location(parsed, node)
-            for child in ast.walk(parsed):
-                ast.copy_location(child, node)
+            parsed = self._parsed_annotations.get(id(node))
+            if parsed is None:
+                try:
+                    parsed = ast.parse(node.value, mode="eval").body
+                except SyntaxError:
+                    raise _NotUnderstood(
+                        node, f"annotation {node.value!r} does not parse"
+                    ) from None
+                for child in ast.walk(parsed):
+                    ast.copy_location(child, node)
+                self._parsed_annotations[id(node)] = parsed
             self._unwrap(ann, module, parsed, depth + 1)
             return
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
