@@ -97,7 +97,8 @@ def decision_options(func: F) -> F:
         click.option(
             "--allow-destructive",
             is_flag=True,
-            help="Consent to changes that lose data (drops, narrowing types). bb backs up first.",
+            help="Consent to changes that lose data (drops, narrowing types); the database is "
+            "backed up before they are applied.",
         ),
         click.option(
             "--yes",
