@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,9 @@ import httpx
 from migrate.migrate_helpers import Result, bb
 
 from betterbase_cli import scaffold
+
+# One mypy cache for every generated project in a run: they share most of their imports.
+MYPY_CACHE = {"MYPY_CACHE_DIR": os.path.join(tempfile.gettempdir(), f"bb-crud-mypy-{os.getuid()}")}
 
 # Appended to the blueprint's app/db/schema.py (which has Base, the mixins and Note).
 MODELS = """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crud.crud_helpers import MYPY_CACHE
 from helpers import run_in_project
 
 
@@ -13,7 +14,7 @@ def test_ruff_and_mypy_strict(generated: Path) -> None:
     assert ruff.returncode == 0, ruff.stdout + ruff.stderr
     fmt = run_in_project(generated, "ruff", "format", "--check", "app/rest", "app/routes", "tests")
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
-    mypy = run_in_project(generated, "mypy", "--strict", "app", "tests")
+    mypy = run_in_project(generated, "mypy", "--strict", "app", "tests", env=MYPY_CACHE)
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
 
 
