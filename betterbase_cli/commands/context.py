@@ -6,75 +6,14 @@ from typing import Any
 
 import click
 
-from betterbase_cli.errors import EXIT_FAILURE, UsageError
-
-# Output goes through click, not rich: importing rich costs more than the whole cold run.
-
-
-def _note(message: str) -> None:
-    click.echo(click.style("note: ", fg="yellow") + message, err=True)
-
-
-def _warn(message: str) -> None:
-    click.echo(click.style("warning: ", fg="yellow") + message, err=True)
-
 
 def run(check: bool, watch: bool, dry_run: bool, force: bool) -> None:
-    """Parse nothing here: load the project, call the library, render its answer."""
-    from betterbase_cli.context import run as context_run
-    from betterbase_cli.context.plan import apply_plan
-    from betterbase_cli.project import load_project
+    """The work and its output live in context/command.py, shared with the click-free path."""
+    from betterbase_cli.context.command import execute
 
-    if sum((check, watch, dry_run)) > 1:
-        raise UsageError("--check, --watch and --dry-run cannot be combined", hint="pick one")
-    project = load_project()
-    if watch:
-        from betterbase_cli.context.watch import watch as watch_project
-
-        watch_project(project, force=force)
-        return
-    plan = context_run.prepare(project, force=force)
-    for warning in plan.warnings:
-        _warn(warning)
-    summary = f"{plan.tables} tables, {plan.routes} routes"
-    if check:
-        stale = plan.changed
-        for note in plan.notes:
-            _note(note)
-        if not stale:
-            click.echo(f"context is current ({summary})")
-            return
-        click.echo(f"context is stale ({summary}); run `bb context` to refresh:", err=True)
-        for write in stale:
-            click.echo(f"  {write.action:<9} {write.path}", err=True)
-        for write in stale:
-            click.echo(_clip(write.diff()), err=True, nl=False)
-        raise SystemExit(EXIT_FAILURE)
-    if dry_run:
-        for write in plan.writes:
-            click.echo(f"  {write.action:<9} {write.path}")
-        for write in plan.changed:
-            click.echo(write.diff(), nl=False)
-        for note in plan.notes:
-            _note(note)
-        click.echo(f"dry run: nothing written ({summary})")
-        return
-    written = apply_plan(project, plan)
-    for note in plan.notes:
-        _note(note)
-    if written:
-        click.echo(click.style("✓ ", fg="green") + f"wrote {', '.join(written)} ({summary})")
-    else:
-        click.echo(f"context is current ({summary})")
-    if plan.conflicts:
-        raise SystemExit(EXIT_FAILURE)
-
-
-def _clip(diff: str, limit: int = 60) -> str:
-    lines = diff.splitlines(keepends=True)
-    if len(lines) <= limit:
-        return diff
-    return "".join(lines[:limit]) + f"... ({len(lines) - limit} more diff lines)\n"
+    code = execute(check, watch, dry_run, force)
+    if code:
+        raise SystemExit(code)
 
 
 OPTIONS = [

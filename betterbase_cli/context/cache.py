@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +86,8 @@ def save_quick(root: Path, state: dict[str, Any]) -> None:
 def _write(target: Path, data: bytes) -> None:
     if not enabled():
         return
+    import tempfile
+
     tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

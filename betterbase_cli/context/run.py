@@ -7,12 +7,14 @@ disk without importing a parser.  Otherwise the readers run, helped by the parse
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from betterbase_cli.codegen.files import FileWrite
 from betterbase_cli.context import cache, sources
-from betterbase_cli.context.plan import ContextPlan, Rendered, apply_plan, plan_files
 from betterbase_cli.project import CONFIG_FILE, Project
+
+if TYPE_CHECKING:
+    from betterbase_cli.context.plan import ContextPlan, Rendered
 
 
 def _config_digest(project: Project) -> str:
@@ -40,7 +42,34 @@ def _unchanged(project: Project, quick: dict[str, Any]) -> bool:
     return all(schemainput.text_digest(project.root / rel) == d for rel, d in models)
 
 
+def current(project: Project) -> tuple[int, int, tuple[str, ...]] | None:
+    """(tables, routes, warnings) when no source changed since the last run and every context
+    file on disk is what that run rendered; else None.  Loads no parser and no renderer."""
+    from betterbase_cli.context.blocks import holds_block
+
+    quick = cache.load_quick(project.root)
+    if quick is None or not _unchanged(project, quick):
+        return None
+    for path, content in quick["whole"]:
+        if _read(project.root / path) != content:
+            return None
+    for path, body in quick["blocks"]:
+        text = _read(project.root / path)
+        if text is None or not holds_block(text, body):
+            return None
+    return quick["tables"], quick["routes_count"], tuple(quick["warnings"])
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def _from_quick(quick: dict[str, Any]) -> tuple[Rendered, tuple[str, ...]]:
+    from betterbase_cli.codegen.files import FileWrite
+
     whole = [FileWrite(path, content) for path, content in quick["whole"]]
     rendered: Rendered = (quick["tables"], quick["routes_count"], whole, dict(quick["blocks"]))
     return rendered, tuple(quick["warnings"])
@@ -48,6 +77,8 @@ def _from_quick(quick: dict[str, Any]) -> tuple[Rendered, tuple[str, ...]]:
 
 def prepare(project: Project, force: bool = False) -> ContextPlan:
     """Read the sources and plan every context file (writes nothing but bb's cache)."""
+    from betterbase_cli.context.plan import plan_files
+
     quick = cache.load_quick(project.root)
     if quick is not None and _unchanged(project, quick):
         rendered, warnings = _from_quick(quick)
@@ -81,5 +112,7 @@ def prepare(project: Project, force: bool = False) -> ContextPlan:
 
 def generate(project: Project, force: bool = False) -> tuple[ContextPlan, list[str]]:
     """Read, plan and write the context files; return the plan and the paths written."""
+    from betterbase_cli.context.plan import apply_plan
+
     plan = prepare(project, force=force)
     return plan, apply_plan(project, plan)

@@ -268,22 +268,23 @@ def start_watcher(
 
 
 def print_event(event: WatchEvent) -> None:
-    import click
+    """One line per event on the console (for `bb context --watch` and `bb dev`)."""
+    from betterbase_cli.context.command import echo, style
 
     if event.kind == "written":
         ms = event.seconds * 1000
-        click.echo(click.style("✓ ", fg="green") + f"{event.message} in {ms:.1f} ms")
+        echo(style("✓ ", "green") + f"context: {event.message} in {ms:.1f} ms")
     elif event.kind == "error":
-        click.echo(click.style("error: ", fg="red") + event.message, err=True)
+        echo(style("error: ", "red", err=True) + event.message, err=True)
     elif event.kind in ("note", "warning"):
-        click.echo(click.style(f"{event.kind}: ", fg="yellow") + event.message, err=True)
+        echo(style(f"{event.kind}: ", "yellow", err=True) + event.message, err=True)
 
 
 def watch(project: Project, force: bool = False, on_event: Listener | None = None) -> None:
     """Blocking: keep the context current until Ctrl-C."""
-    import click
+    from betterbase_cli.context.command import echo
 
-    click.echo(f"watching {project.root} for model and route changes (Ctrl-C stops)")
+    echo(f"watching {project.root} for model and route changes (Ctrl-C stops)")
     watcher = start_watcher(project, on_event or print_event, force=force)
     try:
         while True:

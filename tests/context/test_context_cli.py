@@ -163,6 +163,25 @@ def test_one_shot_run_imports_no_heavy_module(sample: Path) -> None:
     assert out.stdout.strip().splitlines()[-1] == "[] 0"
 
 
+def test_the_hook_path_answers_without_click_when_nothing_changed(sample: Path) -> None:
+    assert run_bb("context", cwd=sample).returncode == 0
+    code = (
+        "import sys\n"
+        "from betterbase_cli.entry import main\n"
+        "sys.argv = ['bb', 'context', '--check']\n"
+        "try:\n    main()\n"
+        "except SystemExit as exc:\n"
+        "    heavy = {'click', 'rich', 'betterbase_cli.context.routes', 'sqlglot'}\n"
+        "    print(sorted(heavy & set(sys.modules)), exc.code)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=sample, capture_output=True, text=True, timeout=120
+    )
+    assert_no_traceback(out)
+    assert out.stdout.strip().splitlines()[-1] == "[] 0"
+    assert "context is current (6 tables" in out.stdout
+
+
 @pytest.mark.parametrize("flags", [["--check", "--watch"], ["--dry-run", "--check"]])
 def test_exclusive_flags(sample: Path, flags: list[str]) -> None:
     result = run_bb("context", *flags, cwd=sample)

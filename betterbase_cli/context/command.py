@@ -1,0 +1,137 @@
+"""What `bb context` does and prints, without click: the click command and a click-free fast path
+(for the pre-commit hook and CI, where importing click would be most of the run) share it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from betterbase_cli.errors import EXIT_FAILURE, UsageError
+
+FLAGS = ("--check", "--watch", "--dry-run", "--force")
+COLORS = {"red": 31, "green": 32, "yellow": 33}
+
+
+def _stream(err: bool) -> TextIO:
+    return sys.stderr if err else sys.stdout
+
+
+def style(text: str, color: str, err: bool = False) -> str:
+    """ANSI colour on a terminal, never with NO_COLOR set (as click.style + click.echo do)."""
+    stream = _stream(err)
+    if "NO_COLOR" in os.environ or not getattr(stream, "isatty", lambda: False)():
+        return text
+    return f"\033[{COLORS[color]}m{text}\033[0m"
+
+
+def echo(message: str, err: bool = False, nl: bool = True) -> None:
+    stream = _stream(err)
+    stream.write(message + ("\n" if nl else ""))
+    stream.flush()
+
+
+def note(message: str) -> None:
+    echo(style("note: ", "yellow", err=True) + message, err=True)
+
+
+def warn(message: str) -> None:
+    echo(style("warning: ", "yellow", err=True) + message, err=True)
+
+
+def clip(diff: str, limit: int = 60) -> str:
+    lines = diff.splitlines(keepends=True)
+    if len(lines) <= limit:
+        return diff
+    return "".join(lines[:limit]) + f"... ({len(lines) - limit} more diff lines)\n"
+
+
+def execute(check: bool, watch: bool, dry_run: bool, force: bool) -> int:
+    """Run `bb context` with these flags; return the exit code.  Raises BetterBaseError."""
+    from betterbase_cli.context import run as context_run
+    from betterbase_cli.project import load_project
+
+    if sum((check, watch, dry_run)) > 1:
+        raise UsageError("--check, --watch and --dry-run cannot be combined", hint="pick one")
+    project = load_project()
+    if watch:
+        from betterbase_cli.context.watch import watch as watch_project
+
+        watch_project(project, force=force)
+        return 0
+    if not dry_run:
+        # The common case (pre-commit, CI, a second run): nothing changed, nothing to load.
+        known = context_run.current(project)
+        if known is not None:
+            tables, routes, warnings = known
+            for warning in warnings:
+                warn(warning)
+            echo(f"context is current ({tables} tables, {routes} routes)")
+            return 0
+    plan = context_run.prepare(project, force=force)
+    for warning in plan.warnings:
+        warn(warning)
+    summary = f"{plan.tables} tables, {plan.routes} routes"
+    if check:
+        stale = plan.changed
+        for text in plan.notes:
+            note(text)
+        if not stale:
+            echo(f"context is current ({summary})")
+            return 0
+        echo(f"context is stale ({summary}); run `bb context` to refresh:", err=True)
+        for write in stale:
+            echo(f"  {write.action:<9} {write.path}", err=True)
+        for write in stale:
+            echo(clip(write.diff()), err=True, nl=False)
+        return EXIT_FAILURE
+    if dry_run:
+        for write in plan.writes:
+            echo(f"  {write.action:<9} {write.path}")
+        for write in plan.changed:
+            echo(write.diff(), nl=False)
+        for text in plan.notes:
+            note(text)
+        echo(f"dry run: nothing written ({summary})")
+        return 0
+    from betterbase_cli.context.plan import apply_plan
+
+    written = apply_plan(project, plan)
+    for text in plan.notes:
+        note(text)
+    if written:
+        echo(style("✓ ", "green") + f"wrote {', '.join(written)} ({summary})")
+    else:
+        echo(f"context is current ({summary})")
+    return EXIT_FAILURE if plan.conflicts else 0
+
+
+def fast_main(argv: list[str]) -> int | None:
+    """`bb context ...` / `bb generate context ...` without loading click, or None when the
+    arguments need the full CLI (--help, a typo, --watch).  Errors are reported as `bb` does."""
+    args = argv[1:] if argv[:1] == ["context"] else argv[2:]
+    if argv[:1] != ["context"] and argv[:2] != ["generate", "context"]:
+        return None
+    if any(a not in FLAGS for a in args) or "--watch" in args or len(set(args)) != len(args):
+        return None
+    from betterbase_cli.errors import BetterBaseError
+
+    try:
+        return execute("--check" in args, False, "--dry-run" in args, "--force" in args)
+    except BetterBaseError as exc:
+        from betterbase_cli import ui
+
+        ui.error(exc.message, exc.hint)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        from betterbase_cli import ui
+
+        ui.error("interrupted; nothing more was changed")
+        return 130
+    except OSError as exc:
+        from betterbase_cli import ui
+
+        where = f" ({exc.filename})" if exc.filename else ""
+        ui.error(f"{exc.strerror or exc}{where}", "check the path and its permissions")
+        return EXIT_FAILURE
