@@ -101,7 +101,7 @@ def drift(project: Project) -> Any:
     what `check` and `status` report.  A result of "in step" is remembered in
     .betterbase/cache/ with the digests of the files read, so an unchanged project (the
     pre-commit hook's usual case) is answered without reading the models again."""
-    if _cached_in_step(project):
+    if cached_in_step(project):
         return None
     from betterbase_cli.schema.python_reader import read_project_schema
 
@@ -131,7 +131,7 @@ def _cache_key(project: Project) -> str:
     return _digest(json.dumps([__version__, paths, _digest(snap_text)]))
 
 
-def _cached_in_step(project: Project) -> bool:
+def cached_in_step(project: Project) -> bool:
     try:
         data = json.loads((project.state_dir / CHECK_CACHE).read_text(encoding="utf-8"))
         if data["key"] != _cache_key(project):

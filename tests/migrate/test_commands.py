@@ -452,3 +452,23 @@ class Post(Base):
     assert db.execute("SELECT count(*) FROM posts").fetchone() == (3,)
     assert db.execute("PRAGMA table_info(users)").fetchall()[1][3] == 0  # nullable now
     assert db.execute("PRAGMA foreign_key_list(posts)").fetchall()[0][2] == "users"
+
+
+def test_fast_check_answers_only_what_the_full_check_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from betterbase_cli.migrate.fastcheck import fast_main
+
+    root = _migrated(tmp_path)
+    monkeypatch.chdir(root)
+    assert fast_main(["migrate", "check"]) is None  # nothing remembered yet
+    assert bb(root, "migrate", "check").exit_code == 0
+    assert fast_main(["migrate", "check", "--format", "json"]) is None
+    assert fast_main(["migrate", "check"]) == 0
+    assert "in step" in capsys.readouterr().out
+    set_models(root, NOTE_AND_TAG)
+    assert fast_main(["migrate", "check"]) is None  # changed: the full command explains
+    set_models(root, NOTE)
+    path = root / "migrations/sqlite/0001_create_notes.sql"
+    path.write_text(path.read_text() + "-- edited\n")
+    assert fast_main(["migrate", "check"]) is None
