@@ -8,7 +8,6 @@ problem with file:line:col; nothing is dropped silently.
 from __future__ import annotations
 
 import ast
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,7 +34,7 @@ from betterbase_cli.schema.pydrafts import (
     const_str,
     location_of,
 )
-from betterbase_cli.schema.pymodule import ModelsModule, module_name, parse_models_file
+from betterbase_cli.schema.pymodule import ModelsModule, parse_models_file
 from betterbase_cli.schema.pyresolve import (
     Naming,
     PyClass,
@@ -540,7 +539,6 @@ class _Builder(TableArgsReader):
                     hint="rename one of the __tablename__ values",
                 )
             by_name[draft.name] = draft
-        class_table = {q: d.name for q, d in self.class_tables.items()}
         # foreign keys written as ForeignKey(User.id) point at a class attribute
         for draft in self.tables:
             for column in draft.columns:
@@ -568,7 +566,6 @@ class _Builder(TableArgsReader):
                                 if other.name == fk.target[1][0] and other.type is not None:
                                     column.type = other.type
         tables = [self._table(d, by_name) for d in self.tables]
-        del class_table
         return ReadResult(
             schema=Schema(tables=tuple(tables), enums=tuple(self.enums.values())),
             problems=tuple(
@@ -698,7 +695,6 @@ class _Builder(TableArgsReader):
         candidates = self.class_names.get(rel.target_class, [])
         tables = [self.class_tables[q] for q in candidates if q in self.class_tables]
         if len(tables) != 1:
-            module = draft.module
             reason = "is not a model" if not tables else "names several models"
             self.problems.setdefault(
                 (rel.location.path, rel.location.line, rel.location.col, rel.target_class),
@@ -710,7 +706,6 @@ class _Builder(TableArgsReader):
                     hint="point relationship() at a mapped class",
                 ),
             )
-            del module
             return None
         target = tables[0]
         many = rel.many
@@ -802,11 +797,4 @@ def read_project_schema(project: Project, strict: bool = True) -> ReadResult:
             hint = f"{hint} ({more} more problem(s) after this one)".strip()
         raise SchemaParseError(first.path, first.line, first.col, first.reason, hint or None)
     return result
-
-
-def text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-_ = module_name  # re-exported for callers that map paths to modules
 

@@ -153,17 +153,44 @@ def _py_str(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class _S:
+    """A string literal argument (with an optional `name=` before it) that may wrap."""
+
+    value: str
+    prefix: str = ""
+    suffix: str = ""
+
+    def flat(self) -> str:
+        return f"{self.prefix}{_py_str(self.value)}{self.suffix}"
+
+    def wrapped(self, indent: int) -> str:
+        """The literal as implicitly joined pieces in parentheses, each line within LINE."""
+        width = max(20, LINE - indent - len(INDENT) - 2)
+        pieces: list[str] = []
+        current = ""
+        for word in re.split(r"(?<= )", self.value):
+            if current and len(_py_str(current + word)) > width:
+                pieces.append(current)
+                current = ""
+            current += word
+        pieces.append(current)
+        pad = " " * (indent + len(INDENT))
+        body = "".join(f"{pad}{_py_str(p)}\n" for p in pieces)
+        return f"{self.prefix}(\n{body}{' ' * indent}){self.suffix}"
+
+
+@dataclass(frozen=True)
 class _C:
     """A call to render, so long argument lists can wrap at any depth."""
 
     name: str
-    args: tuple[str | _C, ...]
+    args: tuple[str | _S | _C, ...]
 
     def flat(self) -> str:
         return f"{self.name}({', '.join(_flat(a) for a in self.args)})"
 
 
-def _flat(arg: str | _C) -> str:
+def _flat(arg: str | _S | _C) -> str:
     return arg if isinstance(arg, str) else arg.flat()
 
 
@@ -176,7 +203,13 @@ def _render(call: _C, start: int, base: int) -> str:
     inner = base + len(INDENT)
     lines = []
     for arg in call.args:
-        text = _render(arg, inner, inner) if isinstance(arg, _C) else arg
+        if isinstance(arg, _C):
+            text = _render(arg, inner, inner)
+        elif isinstance(arg, _S):
+            flat = arg.flat()
+            text = flat if inner + len(flat) + 1 <= LINE else arg.wrapped(inner)
+        else:
+            text = arg
         lines.append(f"{' ' * inner}{text},\n")
     return f"{call.name}(\n{''.join(lines)}{' ' * base})"
 
@@ -397,7 +430,7 @@ class _Writer:
     def _column(self, table: Table, column: Column, attribute: str, pk_inline: bool) -> str:
         in_pk = column.name in table.primary_key
         nullable = column.nullable and not in_pk
-        args: list[str | _C] = []
+        args: list[str | _S | _C] = []
         if attribute != column.name:
             args.append(_py_str(column.name))
         type_expr = self._type(table, column)
@@ -432,7 +465,7 @@ class _Writer:
         if column.server_default is not None:
             args.append(f"server_default={self._server_default(column.server_default)}")
         if column.comment is not None:
-            args.append(f"comment={_py_str(column.comment)}")
+            args.append(_S(column.comment, prefix="comment="))
         self.imports.add("sqlalchemy.orm", "Mapped")
         annotation = self._annotation(column, nullable)
         head = f"    {attribute}: {annotation}"
@@ -483,7 +516,7 @@ class _Writer:
         return f"text({_py_str(value)})"
 
     def _table_args(self, table: Table, pk_inline: bool) -> list[str]:
-        calls: list[_C | str] = []
+        calls: list[_C | _S | str] = []
         sa = self.imports.add
         if table.primary_key and not pk_inline:
             sa("sqlalchemy", "PrimaryKeyConstraint")
@@ -533,10 +566,19 @@ class _Writer:
             else:
                 sa("sqlalchemy.sql.naming", "conv")
                 name = f"conv({_py_str(check.name)})"
-            calls.append(_C("CheckConstraint", tuple([_py_str(check.expression), f"name={name}"])))
+            calls.append(_C("CheckConstraint", (_S(check.expression), f"name={name}")))
         if table.comment is not None:
-            calls.append(f"{{{_py_str('comment')}: {_py_str(table.comment)}}}")
-        return [c if isinstance(c, str) else _render(c, 8, 8) for c in calls]
+            calls.append(_S(table.comment, prefix=f"{{{_py_str('comment')}: ", suffix="}"))
+        out = []
+        for c in calls:
+            if isinstance(c, _C):
+                out.append(_render(c, 8, 8))
+            elif isinstance(c, _S):
+                flat = c.flat()
+                out.append(flat if 8 + len(flat) + 1 <= LINE else c.wrapped(8))
+            else:
+                out.append(c)
+        return out
 
     def _single_fk_of(self, table: Table, fk: ForeignKey) -> bool:
         if not (len(fk.columns) == 1 and len(fk.ref_columns) == 1):
