@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # After the last event, wait this long for more before regenerating: a save often writes a
 # file in several calls, and tools write several files at once.
-DEBOUNCE = 0.002
+DEBOUNCE = 0.001
 # A file modified but not yet closed is still being written; give up waiting for it after this.
 SETTLE = 0.05
 SKIP_PARTS = frozenset({"__pycache__", ".git", ".venv", "venv", "node_modules", ".mypy_cache"})
