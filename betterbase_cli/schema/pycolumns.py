@@ -339,6 +339,13 @@ class ColumnReader(BuilderState):
         self, draft: TableDraft | None, module: ModelsModule, node: ast.expr, key: str
     ) -> ColumnType:
         call = node if isinstance(node, ast.Call) else None
+        if (
+            call is not None
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "with_variant"
+        ):
+            # BigInteger().with_variant(Integer, "sqlite"): the main type is the schema's
+            return self._sa_type(draft, module, call.func.value, key)
         func = call.func if call is not None else node
         qual = module.qualify(func)
         short = sa_name(qual)

@@ -70,6 +70,8 @@ class TableArgsReader(ColumnReader):
                 continue
             elif word is not None and word.startswith("mysql_"):
                 continue  # engine/charset options: not part of bb's schema
+            elif word == "schema" and const_str(value) in ("public", "main"):
+                continue  # the default schema, named
             else:
                 raise NotUnderstood(
                     key or value, f"table option {word or ast.unparse(value)} is not supported"

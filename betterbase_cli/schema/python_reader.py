@@ -179,13 +179,7 @@ class _Builder(TableArgsReader):
         tablename = self._tablename(cls, sources)
         if tablename is None:
             if parents:
-                self.problem(
-                    cls.module,
-                    cls.node,
-                    f"class {cls.name} uses single-table inheritance, which bb does not read yet",
-                    hint="give it a __tablename__ (joined-table inheritance) or merge it into "
-                    f"{parents[0].name}",
-                )
+                self._single_table_subclass(cls, parents[0], sources, root)
             else:
                 self.problem(
                     cls.module,
@@ -216,6 +210,30 @@ class _Builder(TableArgsReader):
         if args is not None:
             self._table_args(draft, args[0].module, args[1])
         self.tables.append(draft)
+
+    def _single_table_subclass(
+        self, cls: PyClass, parent: PyClass, sources: list[PyClass], root: PyClass
+    ) -> None:
+        """Single-table inheritance: the subclass's columns go to its parent's table."""
+        assert cls.node is not None
+        draft = self.class_tables.get(parent.qual)
+        if draft is None:
+            self.problem(
+                cls.module,
+                cls.node,
+                f"class {cls.name} inherits {parent.name}, whose table bb could not read",
+                hint=f"fix {parent.name} first",
+            )
+            return
+        self.class_tables[cls.qual] = draft
+        seen = {c.key for c in draft.columns} | {r.name for r in draft.relations}
+        type_map = self._type_maps.get(id(root)) or self._type_annotation_map(root)
+        for source in sources:
+            for key, annotation, attr_value, node in self._attributes(source):
+                if key in seen:
+                    continue
+                seen.add(key)
+                self._attribute(draft, source.module, key, annotation, attr_value, node, type_map)
 
     def _is_table_class(self, cls: PyClass) -> bool:
         if self.resolver.root_of(cls) is None or self.resolver.is_declarative_root(cls):

@@ -589,3 +589,24 @@ def test_package_directory_is_read(tmp_path: Path) -> None:
         "app/models/base.py",
         "app/models/things.py",
     }
+
+
+def test_the_default_schema_may_be_named_but_no_other() -> None:
+    schema = read(
+        """
+        class T(Base):
+            __tablename__ = "t"
+            __table_args__ = {"schema": "public"}
+            id: Mapped[int] = mapped_column(primary_key=True)
+        """
+    )
+    assert schema.table_names == ("t",)
+    found = problems(
+        """
+        class T(Base):
+            __tablename__ = "t"
+            __table_args__ = {"schema": "audit"}
+            id: Mapped[int] = mapped_column(primary_key=True)
+        """
+    )
+    assert any("table option schema is not supported" in p for p in found), found
