@@ -501,7 +501,18 @@ def render_shared(project: Project) -> list[FileWrite]:
     return writes
 
 
-def select_tables(schema: Schema, names: Sequence[str], all_tables: bool) -> list[Table]:
+def auth_tables(project: Project, schema: Schema) -> set[str]:
+    """Tables `bb auth setup` owns (users, sessions, password hashes): never exposed over REST."""
+    if not (project.root / project.package / "auth").is_dir():
+        return set()
+    from betterbase_cli.codegen.auth import AUTH_MODELS
+
+    return {name for name in AUTH_MODELS if schema.has_table(name)}
+
+
+def select_tables(
+    schema: Schema, names: Sequence[str], all_tables: bool, private: set[str] | None = None
+) -> list[Table]:
     if all_tables and names:
         raise UsageError("name tables or pass --all, not both")
     if not all_tables and not names:
@@ -509,10 +520,19 @@ def select_tables(schema: Schema, names: Sequence[str], all_tables: bool) -> lis
             "name at least one table, or pass --all",
             hint=f"tables in the models: {', '.join(schema.table_names) or '(none)'}",
         )
+    private = private or set()
     if all_tables:
         if not schema.tables:
             raise BetterBaseError("the models define no tables", hint="add a model, then rerun")
-        return list(schema.tables)
+        return [t for t in schema.tables if t.name not in private]
+    refused = [n for n in names if n in private]
+    if refused:
+        raise UsageError(
+            f"{', '.join(refused)}: owned by `bb auth setup` (sessions, password hashes), so bb "
+            "does not generate REST endpoints for them",
+            hint="use the auth routes (/auth/...) or write a router that exposes only what "
+            "you mean to",
+        )
     unknown = [n for n in names if not schema.has_table(n)]
     if unknown:
         raise UsageError(

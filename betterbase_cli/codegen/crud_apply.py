@@ -25,7 +25,7 @@ def plan_crud(
     from betterbase_cli.schema.python_reader import read_project_schema
 
     schema = read_project_schema(project, strict=True).schema
-    chosen = crud.select_tables(schema, tables, all_tables)
+    chosen = crud.select_tables(schema, tables, all_tables, crud.auth_tables(project, schema))
     if owner_column is not None and auth is False:
         raise UsageError("--owner-column needs --auth", hint="drop --no-auth")
     routes_dir = project.routes_dir

@@ -101,3 +101,16 @@ def test_owner_rows_end_to_end(api: str) -> None:
         assert [t["title"] for t in a.get("/todos").json()] == ["alice's"]
         assert a.patch(f"/todos/{key}", json={"done": True}).json()["done"] is True
         assert a.delete(f"/todos/{key}").status_code == 200
+
+
+def test_auth_tables_are_never_exposed(auth_project: Path, tmp_path: Path) -> None:
+    import shutil
+
+    project = Path(shutil.copytree(auth_project, tmp_path / "copy"))
+    refused = generate(project, "account")
+    assert refused.exit_code == 2
+    assert "owned by `bb auth setup`" in refused.output
+    assert generate(project, "--all").exit_code == 0
+    routes = {p.name for p in (project / "app/routes").glob("*.py")}
+    assert {"todos.py", "notes.py"} <= routes
+    assert not {"user.py", "user_table.py", "account.py", "session.py"} & routes
