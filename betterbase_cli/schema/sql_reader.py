@@ -354,10 +354,14 @@ class _Reader:
         }
         if kind.this in lossy and type_.name != "boolean":
             self.warnings.append(
-                f"{table.name}.{column}: {kind.sql(self.glot)} becomes {type_} "
+                f"{table.name}.{column}: {self._type_text(kind)} becomes {type_} "
                 "(bb has no exact equivalent)"
             )
         return type_, serial
+
+    def _type_text(self, kind: exp.DataType) -> str:
+        # sqlglot writes SQLite's CHAR(2) as TEXT(2); the generic form keeps what was written
+        return kind.sql(None if self.dialect == "sqlite" else self.glot)
 
     def _map_type(
         self, table: _Tbl, column: str, kind: exp.DataType, where: exp.Expr
@@ -435,7 +439,7 @@ class _Reader:
             if name in self.enums:
                 return ColumnType("enum", enum=name), False
         raise _Unsupported(
-            f"column {table.name}.{column} has type {kind.sql(self.glot)}, which bb does not map",
+            f"column {table.name}.{column} has type {self._type_text(kind)}, which bb does not map",
             hint="bb maps integer, bigint, smallint, varchar(n), text, boolean, real, double, "
             "numeric(p,s), date, timestamp[tz], time, interval, uuid, json[b], bytea/blob and "
             "enums; change the column type or create it in a hand-written migration",
