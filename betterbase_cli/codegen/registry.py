@@ -89,7 +89,7 @@ def register_routers(
     tree = tree.with_changes(body=body)
     routes_package = f"{package}.routes"
     if missing:
-        merged = _merge_import(tree, routes_package, missing)
+        merged = _merge_import(tree, routes_package, missing, line_length)
         if merged is not None:
             tree = merged
         else:
@@ -98,7 +98,9 @@ def register_routers(
     return code
 
 
-def _merge_import(tree: cst.Module, module: str, names: Sequence[str]) -> cst.Module | None:
+def _merge_import(
+    tree: cst.Module, module: str, names: Sequence[str], line_length: int = 100
+) -> cst.Module | None:
     """Add ``names`` to an existing ``from module import ...`` in place (sorted, keeping its
     comments and layout); None when there is no such import to extend."""
     import libcst as cst
@@ -134,7 +136,19 @@ def _merge_import(tree: cst.Module, module: str, names: Sequence[str]) -> cst.Mo
             combined = [a.with_changes(comma=comma) for a in combined[:-1]] + [
                 combined[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
             ]
-        body[index] = statement.with_changes(body=[small.with_changes(names=combined)])
+        line = statement.with_changes(body=[small.with_changes(names=combined)])
+        if not multiline and len(tree.code_for_node(line).splitlines()[-1]) > line_length:
+            # Too long for one line: the parenthesised form ruff's isort writes.
+            text = auth_edits.render_from_import(
+                module, [(auth_edits.dotted(a.name), None) for a in combined], line_length, True
+            )
+            wrapped = cst.parse_statement(text + "\n")
+            assert isinstance(wrapped, cst.SimpleStatementLine)
+            line = wrapped.with_changes(
+                leading_lines=statement.leading_lines,
+                trailing_whitespace=statement.trailing_whitespace,
+            )
+        body[index] = line
         return tree.with_changes(body=body)
     return None
 
