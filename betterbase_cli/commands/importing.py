@@ -56,8 +56,11 @@ def sql(sql_file: Path, dialect: str | None, yes: bool, force: bool, dry_run: bo
     tables, enums = len(planned.schema.tables), len(planned.schema.enums)
     summary = f"{tables} table(s), {enums} enum(s) from {planned.source} ({planned.dialect})"
     if dry_run:
+        # the file on stdout (so `--dry-run > models.py` works), the note on stderr
         ui.console().print(planned.write.content, markup=False, highlight=False, end="")
-        ui.info(f"\nDry run: {target} would get {summary}; nothing written.")
+        ui.err_console().print(
+            f"Dry run: {target} would get {summary}; nothing written.", markup=False
+        )
         return
     questions: list[tuple[str, str]] = []
     if planned.needs_consent and not yes:

@@ -13,6 +13,7 @@ from helpers import assert_no_traceback, run_bb
 
 from betterbase_cli.schema.model import Schema
 from betterbase_cli.schema.python_reader import read_models
+from betterbase_cli.schema.python_writer import render_models
 from betterbase_cli.schema.sql_reader import _statements, read_sql
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,7 +60,9 @@ def test_dialect_is_guessed_from_the_file(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p")
     result = run_bb("import", "sql", str(SQL / "shop.mysql.sql"), "--dry-run", cwd=root)
     assert result.returncode == 0, result.stderr
-    assert "(mysql)" in result.stdout
+    assert "(mysql)" in result.stderr
+    expected = render_models(read_sql((SQL / "shop.mysql.sql").read_text(), "mysql"))
+    assert result.stdout == expected  # `--dry-run > models.py` gives the file
     assert "class OrderItem(Base):" in result.stdout
     assert (root / "app" / "db" / "schema.py").read_text() == BLUEPRINT_MODELS.read_text()
     assert not (root / ".betterbase" / "backups").exists()
