@@ -1,8 +1,9 @@
-"""`bb migrate check` for the pre-commit hook's usual case, answered without loading click.
+"""`bb migrate check` for the usual case (all in step), answered without loading click.
 
-When the project is unchanged since the last clean check (the cache in .betterbase/cache/) and
-the migrations folder matches checksums.json, the answer is "in step"; anything else returns
-None and the full command runs, so this path can only ever say what the full one would.
+When the models match the snapshot (answered from .betterbase/cache/ when the project is
+unchanged since the last clean check) and the migrations folder matches checksums.json, the
+answer is "in step"; anything else returns None and the full command runs and explains, so this
+path can only ever say what the full one would.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ def fast_main(argv: list[str]) -> int | None:
     if argv != ["migrate", "check"]:
         return None
     try:
-        from betterbase_cli.migrate.workflow import cached_in_step, folder_of
+        from betterbase_cli.migrate.workflow import drift, folder_of
         from betterbase_cli.project import load_project
 
         project = load_project()
-        if not cached_in_step(project) or folder_of(project).problems():
+        # drift() answers from the cache when it can, and remembers a clean answer.
+        if folder_of(project).problems() or drift(project) is not None:
             return None
     except Exception:  # noqa: BLE001 - any doubt: let the full command answer (and explain)
         return None
