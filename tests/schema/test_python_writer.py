@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keyword
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -117,6 +118,19 @@ def test_shop_round_trip(dialect: str) -> None:
     text = render_models(schema)
     assert render_models(schema) == text  # deterministic
     assert read_back(text) == schema
+
+
+GOLDEN = Path(__file__).parents[1] / "golden" / "import_sql"
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_golden_models(dialect: str) -> None:
+    """The exact file `bb import sql` writes; BB_UPDATE_GOLDEN=1 rewrites the golden copies."""
+    text = render_models(shop(dialect))
+    golden = GOLDEN / f"shop.{dialect}.py"
+    if os.environ.get("BB_UPDATE_GOLDEN"):
+        golden.write_text(text)
+    assert text == golden.read_text()
 
 
 def test_the_file_says_it_is_the_users_now() -> None:
