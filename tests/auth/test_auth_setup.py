@@ -273,3 +273,20 @@ def test_outside_a_project(tmp_path: Path) -> None:
     assert "no BetterBase project" in result.stderr
     assert_no_traceback(result)
     assert os.listdir(tmp_path) == []
+
+
+def test_migrate_flag_writes_and_applies_the_migration(blank_project: Path) -> None:
+    import sqlite3
+
+    database = blank_project / "app.db"
+    result = run_bb("auth", "setup", "--migrate", cwd=blank_project,
+                    env={"DATABASE_URL": f"sqlite:///{database}"})  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_no_traceback(result)
+    written = sorted((blank_project / "migrations/sqlite").glob("*.sql"))
+    assert len(written) == 1 and "add_auth" in written[0].name
+    sql = written[0].read_text()
+    assert 'CREATE TABLE "user"' in sql
+    with sqlite3.connect(database) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert {"user", "session", "account", "verification"} <= tables

@@ -18,12 +18,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 import uvicorn
 from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth import passwords
 from app.auth.ratelimit import MemoryStore, set_store
 from app.auth.settings import get_settings
 from app.db.schema import Account
@@ -31,6 +34,14 @@ from app.main import app
 
 API = "/api/auth"
 CLIENT_ID, CLIENT_SECRET = "fake-client", "fake-secret"
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap Argon2id parameters: these tests are about other things (tests/test_auth.py
+    checks the production ones)."""
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    monkeypatch.setattr(passwords, "password_hash", cheap)
 
 
 class FakeProvider:

@@ -12,14 +12,25 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 import redis
 from fastapi.testclient import TestClient
 
+from app.auth import passwords
 from app.auth.ratelimit import RateLimitStore, RedisStore, set_store
 from app.auth.settings import RATE_LIMITS
 from app.main import app
 
 URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap Argon2id parameters: these tests are about other things (tests/test_auth.py
+    checks the production ones)."""
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    monkeypatch.setattr(passwords, "password_hash", cheap)
 
 
 @pytest.fixture

@@ -12,9 +12,12 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from fastapi.testclient import TestClient
 
 import app.routes.auth as auth_routes
+from app.auth import passwords
 from app.auth.passwords import waste_time_like_verify
 from app.auth.ratelimit import MemoryStore, set_store
 from app.auth.settings import get_settings
@@ -22,6 +25,14 @@ from app.main import app
 
 API = "/api/auth"
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap Argon2id parameters: these tests are about other things (tests/test_auth.py
+    checks the production ones)."""
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    monkeypatch.setattr(passwords, "password_hash", cheap)
 
 
 @pytest.fixture(autouse=True)
