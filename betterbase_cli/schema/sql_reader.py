@@ -35,6 +35,7 @@ DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql"}
 DEFAULT_SCHEMAS = frozenset({"public", "main"})
 INTEGER_TYPES = frozenset({"integer", "bigint", "smallint"})
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
+_JSON_VALID = re.compile(r"^json_valid\((\w+)\)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,35 @@ def _col(text: str, offset: int) -> int:
     return offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
+def _without_client_commands(text: str, warnings: list[str]) -> str:
+    """Blank out what is for psql rather than the server (`\\restrict`, `\\connect`, the data
+    lines of `COPY ... FROM stdin`), keeping line numbers."""
+    lines = text.split("\n")
+    in_copy = False
+    skipped_commands: list[str] = []
+    copied_rows = 0
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if in_copy:
+            lines[i] = ""
+            if stripped == "\\.":
+                in_copy = False
+            else:
+                copied_rows += 1
+        elif stripped.startswith("\\"):
+            skipped_commands.append(stripped.split()[0])
+            lines[i] = ""
+        elif stripped.upper().startswith("COPY ") and stripped.upper().endswith("FROM STDIN;"):
+            lines[i] = ""
+            in_copy = True
+    if skipped_commands:
+        shown = ", ".join(sorted(set(skipped_commands)))
+        warnings.append(f"skipped psql commands ({shown})")
+    if copied_rows:
+        warnings.append(f"skipped {copied_rows} data row(s) of COPY ... FROM stdin")
+    return "\n".join(lines)
+
+
 def _first_words(statement: str, n: int = 6) -> str:
     words = statement.split()
     shown = " ".join(words[:n])
@@ -149,6 +179,7 @@ def read_sql_with_warnings(text: str, dialect: str, path: str = "<sql>") -> SqlR
 
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
     reader = _Reader(DIALECTS[dialect], dialect, path)
+    text = _without_client_commands(text, reader.warnings)
     for statement, line, col in _statements(text, DIALECTS[dialect], path):
         try:
             parsed = sqlglot.parse_one(statement, read=DIALECTS[dialect])
@@ -187,7 +218,8 @@ def read_sql_with_warnings(text: str, dialect: str, path: str = "<sql>") -> SqlR
                 f"{exc.message} (in `{_first_words(statement)}`)",
                 hint=exc.hint,
             ) from None
-    return SqlReadResult(reader.schema(), tuple(reader.warnings))
+    schema = reader.schema()
+    return SqlReadResult(schema, tuple(reader.warnings) + reader.skipped_summary())
 
 
 class _Reader:
@@ -198,8 +230,26 @@ class _Reader:
         self.tables: dict[str, _Tbl] = {}
         self.enums: dict[str, Enum] = {}
         self.warnings: list[str] = []
+        self.skipped: dict[str, int] = {}
 
     # -- statements -----------------------------------------------------------------------------
+
+    def skip(self, text: str) -> None:
+        """Note a statement that does not shape tables (SET, GRANT, CREATE SEQUENCE, ...)."""
+        words = text.upper().split()
+        kind = " ".join(words[:2]) if words[:1] in (["CREATE"], ["ALTER"], ["DROP"]) else words[0]
+        if "OWNER TO" in " ".join(words):
+            kind += " ... OWNER TO"
+        self.skipped[kind] = self.skipped.get(kind, 0) + 1
+
+    def skipped_summary(self) -> tuple[str, ...]:
+        if not self.skipped:
+            return ()
+        total = sum(self.skipped.values())
+        kinds = ", ".join(
+            f"{kind} x{n}" if n > 1 else kind for kind, n in sorted(self.skipped.items())
+        )
+        return (f"skipped {total} statement(s) that do not shape tables: {kinds}",)
 
     def statement(self, node: exp.Expr, text: str) -> None:
         from sqlglot import exp
@@ -213,7 +263,7 @@ class _Reader:
             elif kind == "TYPE":
                 self._create_type(node, text)
             else:
-                self.warnings.append(f"skipped `{_first_words(text)}` (not part of the tables)")
+                self.skip(text)
         elif isinstance(node, exp.Alter):
             self._alter(node, text)
         elif isinstance(node, exp.Comment):
@@ -221,14 +271,18 @@ class _Reader:
         elif isinstance(node, exp.Drop):
             kind = (node.args.get("kind") or "").upper()
             if kind == "TABLE":
-                for table in node.args.get("tables") or []:
-                    self.tables.pop(self._table_name(table), None)
+                dropped = [self._table_name(t) for t in node.args.get("tables") or []]
+                if not any(name in self.tables for name in dropped):
+                    self.skip(text)  # DROP TABLE IF EXISTS before the CREATE, as dumps do
+                    return
+                for name in dropped:
+                    self.tables.pop(name, None)
             elif kind == "TYPE":
                 for table in node.args.get("tables") or []:
                     self.enums.pop(table.name, None)
             self.warnings.append(f"applied `{_first_words(text)}`")
         else:
-            self.warnings.append(f"skipped `{_first_words(text)}`")
+            self.skip(text)
 
     def _table_name(self, table: exp.Expr) -> str:
         db = table.args.get("db")
@@ -256,6 +310,9 @@ class _Reader:
                 node=target,
             )
         name = self._table_name(target.this)
+        if name.lower().startswith("sqlite_"):
+            self.skip(f"CREATE {name}")  # SQLite's own tables, as `.schema` prints them
+            return
         if name in self.tables:
             if node.args.get("exists"):
                 return
@@ -315,7 +372,7 @@ class _Reader:
             name = explicit or model.unique_name(table.name, (col.name,))
             table.uniques.append(UniqueConstraint(name, (col.name,)))
         elif isinstance(kind, exp.CheckColumnConstraint):
-            expression = self._sql(kind.this)
+            expression = self._check_sql(kind.this)
             table.checks.append(
                 CheckConstraint(explicit or model.check_name(table.name, expression), expression)
             )
@@ -462,7 +519,10 @@ class _Reader:
         if isinstance(value, exp.Anonymous) and value.name.lower() == "nextval":
             col.autoincrement = True  # the default of a SERIAL column in a pg_dump
             return
-        col.server_default = self.canonical_default(value)
+        default = self.canonical_default(value)
+        if col.type.name == "boolean" and default in ("0", "1"):
+            default = "TRUE" if default == "1" else "FALSE"  # TINYINT(1) DEFAULT 1
+        col.server_default = default
 
     def canonical_default(self, value: exp.Expr) -> str:
         from sqlglot import exp
@@ -496,6 +556,14 @@ class _Reader:
             args = ", ".join(self.canonical_default(a) for a in value.expressions)
             return f"{value.name.lower()}({args})"
         return self._sql(value)
+
+    def _check_sql(self, node: exp.Expr) -> str:
+        """A CHECK expression without the outer parentheses PostgreSQL's dumps add."""
+        from sqlglot import exp
+
+        while isinstance(node, exp.Paren):
+            node = node.this
+        return self._sql(node)
 
     def _sql(self, node: exp.Expr) -> str:
         """The expression as SQL, with quotes dropped from plain lower-case identifiers so a
@@ -589,7 +657,7 @@ class _Reader:
                 )
             )
         elif isinstance(item, exp.CheckColumnConstraint):
-            expression = self._sql(item.this)
+            expression = self._check_sql(item.this)
             table.checks.append(
                 CheckConstraint(explicit or model.check_name(table.name, expression), expression)
             )
@@ -649,13 +717,13 @@ class _Reader:
             values = tuple(p.name for p in value.expressions)
             self._add_enum(Enum(node.this.name, values), node.this)
         else:
-            self.warnings.append(f"skipped `{_first_words(text)}` (only enum types are read)")
+            self.skip(text)
 
     def _alter(self, node: exp.Alter, text: str) -> None:
         from sqlglot import exp
 
         if (node.args.get("kind") or "").upper() != "TABLE":
-            self.warnings.append(f"skipped `{_first_words(text)}`")
+            self.skip(text)
             return
         table = self._table(node.this)
         for action in node.args.get("actions") or []:
@@ -699,13 +767,33 @@ class _Reader:
             if table is not None:
                 table.col(target.name).comment = comment
         else:
-            self.warnings.append(f"skipped `{_first_words(text)}`")
+            self.skip(text)
 
     # -- the result -----------------------------------------------------------------------------
+
+    def _mariadb_forms(self, tbl: _Tbl) -> None:
+        """Undo how MySQL/MariaDB dumps spell what bb's schema says once: JSON as LONGTEXT with
+        CHECK (json_valid(col)), and the index each foreign key gets under its own name."""
+        for check in list(tbl.checks):
+            match = _JSON_VALID.match(check.expression)
+            if match and any(c.name == match.group(1) for c in tbl.columns):
+                column = tbl.col(match.group(1))
+                if column.type.name == "text":
+                    column.type = ColumnType("json")
+                    tbl.checks.remove(check)
+                    self.warnings[:] = [
+                        w for w in self.warnings if not w.startswith(f"{tbl.name}.{column.name}:")
+                    ]
+        for fk in tbl.foreign_keys:
+            for index in list(tbl.indexes):
+                if index.name == fk.name and index.columns == fk.columns and not index.unique:
+                    tbl.indexes.remove(index)
 
     def schema(self) -> Schema:
         tables: list[Table] = []
         for tbl in self.tables.values():
+            if self.dialect == "mysql":
+                self._mariadb_forms(tbl)
             pk = tbl.primary_key
             fks: list[ForeignKey] = []
             for fk in tbl.foreign_keys:

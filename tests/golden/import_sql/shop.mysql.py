@@ -30,6 +30,7 @@ from sqlalchemy import (
     false,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -207,7 +208,7 @@ class User(Base):
         Enum(UsersRole, name="users_role"),
         server_default="customer",
     )
-    is_active: Mapped[bool] = mapped_column(server_default=text("1"))
+    is_active: Mapped[bool] = mapped_column(server_default=true())
     created_at: Mapped[datetime.datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime.datetime] = mapped_column(server_default=func.now())
 

@@ -23,8 +23,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -50,7 +52,7 @@ class Address(Base):
     line1: Mapped[str] = mapped_column(String(200))
     city: Mapped[str] = mapped_column(String(100))
     country: Mapped[str] = mapped_column(String(2), server_default="US")
-    is_default: Mapped[bool] = mapped_column(server_default=text("0"))
+    is_default: Mapped[bool] = mapped_column(server_default=false())
 
 
 class AuditLog(Base):
@@ -183,7 +185,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     full_name: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(8), server_default="customer")
-    is_active: Mapped[bool] = mapped_column(server_default=text("1"))
+    is_active: Mapped[bool] = mapped_column(server_default=true())
     created_at: Mapped[datetime.datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime.datetime] = mapped_column(server_default=text("datetime('now')"))
 
