@@ -92,6 +92,7 @@ def test_get_by_id_and_404(http: httpx.Client, library: dict[str, Any]) -> None:
         ({"pages": "in.(100,200)"}, ["Alpha", "Delta, the (best)"]),
         ({"pages": "not.in.(100,200)"}, ["Beta"]),
         ({"status": "eq.published"}, ["Beta"]),
+        ({"status": "like.pub*"}, ["Beta"]),
         ({"or": "(pages.eq.100,status.eq.published)"}, ["Alpha", "Beta"]),
         (
             {"or": "(pages.eq.100,and(pages.gt.150,status.eq.draft))"},
