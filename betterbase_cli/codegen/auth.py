@@ -69,6 +69,7 @@ AUTH_SECRET=
 # AUTH_RATE_LIMIT=on
 # AUTH_RATE_LIMIT_STORE=redis://127.0.0.1:6379/0
 # AUTH_TRUST_PROXY_HEADERS=off
+# AUTH_REQUIRE_EMAIL_VERIFICATION=off
 # AUTH_VERIFY_EMAIL_URL=https://example.com/verify-email
 # AUTH_RESET_PASSWORD_URL=https://example.com/reset-password
 # Mail: printed to the console unless SMTP_HOST is set.

@@ -1,5 +1,5 @@
-"""The generated auth code runs: its own tests on SQLite and PostgreSQL, OAuth against a fake
-provider, the Redis rate-limit store against a real Redis, and ruff, mypy --strict and bandit."""
+"""The generated auth code runs: its own tests on SQLite, PostgreSQL and MariaDB, OAuth against a
+fake provider, the Redis rate-limit store against a real Redis, and ruff, mypy --strict, bandit."""
 
 from __future__ import annotations
 
@@ -38,6 +38,16 @@ def test_generated_tests_pass_on_postgresql(
         auth_project,
         "pytest", "-q", "-p", "no:cacheprovider", "tests/test_auth.py", oauth,
         env={"TEST_DATABASE_URL": pg_url},
+    )  # fmt: skip
+    check(result)
+
+
+@pytest.mark.mysql
+def test_generated_tests_pass_on_mariadb(auth_project: Path, mysql_url: str) -> None:
+    result = run_in_project(
+        auth_project,
+        "pytest", "-q", "-p", "no:cacheprovider", "tests/test_auth.py",
+        env={"TEST_DATABASE_URL": mysql_url},
     )  # fmt: skip
     check(result)
 
