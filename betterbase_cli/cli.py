@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from betterbase_cli import __version__
-from betterbase_cli.errors import EXIT_INTERRUPTED, BetterBaseError
 
 # name -> (module:attribute, one-line help).  The help is here so listing commands imports nothing.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -83,33 +82,20 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI and turn every BetterBaseError into a message and exit code."""
-    try:
-        cli.main(args=argv, prog_name="bb", standalone_mode=False)
-    except BetterBaseError as exc:
-        from betterbase_cli import ui
+    """Run the CLI; every error becomes one message and an exit code (see entry.guarded)."""
+    from betterbase_cli.entry import guarded
 
-        ui.error(exc.message, exc.hint)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        from betterbase_cli import ui
+    def invoke() -> int:
+        try:
+            # Without standalone mode click returns the code of ctx.exit() instead of raising.
+            result = cli.main(args=argv, prog_name="bb", standalone_mode=False)
+        except click.exceptions.Abort:
+            raise KeyboardInterrupt from None
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        except click.ClickException as exc:
+            exc.show()
+            return exc.exit_code
+        return result if isinstance(result, int) else 0
 
-        ui.error("interrupted; nothing more was changed")
-        sys.exit(EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
-        from betterbase_cli import ui
-
-        ui.error("interrupted; nothing more was changed")
-        sys.exit(EXIT_INTERRUPTED)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except OSError as exc:
-        from betterbase_cli import ui
-
-        where = f" ({exc.filename})" if exc.filename else ""
-        ui.error(f"{exc.strerror or exc}{where}", "check the path and its permissions")
-        sys.exit(1)
-    sys.exit(0)
+    sys.exit(guarded(invoke))

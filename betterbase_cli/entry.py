@@ -1,23 +1,66 @@
-"""The `bb` console script: answers --version without loading the CLI, else runs it."""
+"""The `bb` console script: a few hot commands answered without loading click, else the CLI.
+
+Errors of every path are turned into one message and an exit code here, in ``guarded``.
+"""
 
 from __future__ import annotations
 
+import functools
+import importlib
 import sys
+from collections.abc import Callable
+
+from betterbase_cli.errors import EXIT_FAILURE, EXIT_INTERRUPTED, BetterBaseError
+
+# Leading arguments -> "module:function" taking argv and returning an exit code, or None when
+# the full CLI must answer (--help, other options, anything to explain).  These are the commands
+# pre-commit hooks and CI run on every commit: without click they take about half the time.
+FAST_PATHS: dict[tuple[str, ...], str] = {
+    ("context",): "betterbase_cli.context.command:fast_main",
+    ("generate", "context"): "betterbase_cli.context.command:fast_main",
+    ("migrate", "check"): "betterbase_cli.migrate.fastcheck:fast_main",
+}
+
+
+def guarded(action: Callable[[], int | None]) -> int | None:
+    """Run ``action``; report a BetterBaseError, Ctrl-C or OS error as one message + exit code."""
+    try:
+        return action()
+    except BetterBaseError as exc:
+        from betterbase_cli import ui
+
+        ui.error(exc.message, exc.hint)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        from betterbase_cli import ui
+
+        ui.error("interrupted; nothing more was changed")
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        from betterbase_cli import ui
+
+        where = f" ({exc.filename})" if exc.filename else ""
+        ui.error(f"{exc.strerror or exc}{where}", "check the path and its permissions")
+        return EXIT_FAILURE
 
 
 def main() -> None:
-    if sys.argv[1:] in (["--version"], ["-V"]):
+    argv = sys.argv[1:]
+    if argv in (["--version"], ["-V"]):
         from betterbase_cli import __version__
 
         print(f"bb {__version__}")
         return
-    if sys.argv[1:2] == ["context"] or sys.argv[1:3] == ["generate", "context"]:
-        # The pre-commit hook's `bb context --check`: without click it takes half the time.
-        from betterbase_cli.context.command import fast_main
-
-        code = fast_main(sys.argv[1:])
-        if code is not None:
-            sys.exit(code)
+    for prefix, target in FAST_PATHS.items():
+        if tuple(argv[: len(prefix)]) == prefix:
+            module, _, function = target.partition(":")
+            fast: Callable[[list[str]], int | None] = getattr(
+                importlib.import_module(module), function
+            )
+            code = guarded(functools.partial(fast, argv))
+            if code is not None:
+                sys.exit(code)
+            break
     from betterbase_cli.cli import main as run
 
     run()

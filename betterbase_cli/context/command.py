@@ -109,29 +109,11 @@ def execute(check: bool, watch: bool, dry_run: bool, force: bool) -> int:
 
 def fast_main(argv: list[str]) -> int | None:
     """`bb context ...` / `bb generate context ...` without loading click, or None when the
-    arguments need the full CLI (--help, a typo, --watch).  Errors are reported as `bb` does."""
+    arguments need the full CLI (--help, a typo, --watch).  entry.guarded reports errors."""
     args = argv[1:] if argv[:1] == ["context"] else argv[2:]
     if argv[:1] != ["context"] and argv[:2] != ["generate", "context"]:
         return None
     if any(a not in FLAGS for a in args) or "--watch" in args or len(set(args)) != len(args):
         return None
-    from betterbase_cli.errors import BetterBaseError
-
-    try:
-        return execute("--check" in args, False, "--dry-run" in args, "--force" in args)
-    except BetterBaseError as exc:
-        from betterbase_cli import ui
-
-        ui.error(exc.message, exc.hint)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        from betterbase_cli import ui
-
-        ui.error("interrupted; nothing more was changed")
-        return 130
-    except OSError as exc:
-        from betterbase_cli import ui
-
-        where = f" ({exc.filename})" if exc.filename else ""
-        ui.error(f"{exc.strerror or exc}{where}", "check the path and its permissions")
-        return EXIT_FAILURE
+    # Errors are reported by entry.guarded, as for every command.
+    return execute("--check" in args, False, "--dry-run" in args, "--force" in args)

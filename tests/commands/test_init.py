@@ -296,3 +296,18 @@ def test_shell_completion_is_clicks(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert "plain,migrate" in result.stdout
+
+
+def test_exit_codes_of_ctx_exit_reach_the_shell(tmp_path: Path) -> None:
+    probe = (
+        "import click, sys\n"
+        "from betterbase_cli import cli as c\n"
+        "@click.command()\n"
+        "def boom() -> None:\n"
+        "    click.get_current_context().exit(3)\n"
+        "c.cli.add_command(boom, 'boom')\n"
+        "sys.argv = ['bb', 'boom']\n"
+        "c.main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, check=False)
+    assert result.returncode == 3
