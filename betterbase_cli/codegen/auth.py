@@ -469,8 +469,8 @@ def edit_env_example(text: str) -> str:
     return (text if text.endswith("\n") or not text else text + "\n") + ENV_EXAMPLE_BLOCK
 
 
-def edit_dotenv(root: Path, text: str | None) -> str | None:
-    """.env with a fresh AUTH_SECRET, when the project keeps .env out of git; else None."""
+def edit_dotenv(root: Path, text: str | None, secret: str) -> str | None:
+    """.env with AUTH_SECRET=secret added, when the project keeps .env out of git; else None."""
     gitignore = root / ".gitignore"
     ignored = gitignore.is_file() and any(
         line.strip() in (".env", "/.env", ".env*", "*.env")
@@ -482,7 +482,7 @@ def edit_dotenv(root: Path, text: str | None) -> str | None:
     if re.search(r"^\s*(export\s+)?AUTH_SECRET=\S", text, re.MULTILINE):
         return text
     prefix = text if text.endswith("\n") or not text else text + "\n"
-    return f"{prefix}AUTH_SECRET={secrets.token_hex(32)}\n"
+    return f"{prefix}AUTH_SECRET={secret}\n"
 
 
 # -- the plan -------------------------------------------------------------------------------
@@ -498,9 +498,10 @@ def _read(path: Path) -> str | None:
 
 
 def plan_auth(
-    project: Project, force: bool = False
+    project: Project, force: bool = False, secret: str | None = None
 ) -> tuple[list[PlannedWrite], list[PlannedWrite]]:
-    """(generated files, edits of user files) that `bb auth setup` would write."""
+    """(generated files, edits of user files) that `bb auth setup` would write; ``secret`` is
+    the AUTH_SECRET for .env (a fresh random one by default)."""
     root = project.root
     config_text = _read(root / CONFIG_FILE) or ""
     new_config, raw = merge_toml(config_text)
@@ -553,7 +554,7 @@ def plan_auth(
     example = _read(root / ".env.example")
     edits.append(_edit(root, ".env.example", edit_env_example(example or ""), example))
     dotenv = _read(root / ".env")
-    new_dotenv = edit_dotenv(root, dotenv)
+    new_dotenv = edit_dotenv(root, dotenv, secret or secrets.token_hex(32))
     if new_dotenv is not None:
         edits.append(_edit(root, ".env", new_dotenv, dotenv))
     return generated, edits
@@ -565,7 +566,9 @@ def setup_auth(
     """Add auth to the project (see the module docstring); returns every planned write, sorted
     by path.  ``dry_run`` writes nothing.  Conflicts raise FileConflict before anything is
     written.  ``migrate`` then writes and applies the migration with `bb migrate`'s library."""
-    generated, edits = plan_auth(project, force=force)
+    # A dry run shows where the secret goes, never a value that the real run would not use.
+    secret = "<64 random hex digits, made when applied>" if dry_run else None
+    generated, edits = plan_auth(project, force=force, secret=secret)
     planned = sorted([*generated, *edits], key=lambda p: p.path)
     if dry_run:
         return planned
@@ -576,6 +579,8 @@ def setup_auth(
     for edit in edits:
         if edit.action != UNCHANGED:
             files.write_atomic(project.root / edit.path, edit.content)
+            if edit.path == ".env" and edit.action == CREATE:
+                (project.root / ".env").chmod(0o600)  # it holds a secret
     if migrate:
         run_migration(project)
     return planned

@@ -4,6 +4,7 @@ user files that keep everything the user wrote."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,8 @@ def test_setup_plans_every_file(blank_project: Path) -> None:
                  "pyproject.toml", ".env.example"):  # fmt: skip
         assert by_path[path] == files.UPDATE, path
     assert by_path[".env"] == files.CREATE
-    assert "AUTH_SECRET=" in (blank_project / ".env").read_text()
+    assert re.search(r"^AUTH_SECRET=[0-9a-f]{64}$", (blank_project / ".env").read_text(), re.M)
+    assert (blank_project / ".env").stat().st_mode & 0o777 == 0o600
 
 
 def test_rerun_changes_nothing(auth_project: Path) -> None:
@@ -70,6 +72,7 @@ def test_cli_rerun_and_dry_run(blank_project: Path) -> None:
     assert dry.returncode == 0, dry.stderr
     assert "+class User(Base):" in dry.stdout
     assert "+from app.routes import auth" in dry.stdout
+    assert "+AUTH_SECRET=<64 random hex digits, made when applied>" in dry.stdout
     assert tree(blank_project) == before
     first = run_bb("auth", "setup", cwd=blank_project)
     assert first.returncode == 0, first.stderr
