@@ -22,6 +22,7 @@ from betterbase_cli.schema.model import (
     CheckConstraint,
     Column,
     ColumnType,
+    Enum,
     ForeignKey,
     Index,
     Schema,
@@ -72,13 +73,19 @@ REFUSALS = (
     "out of range",
     "incorrect",
     "cannot cast",
+    "invalid input value",
     "cannot be cast",
 )
 COLUMNS = ["a", "b", "c", "d"]
 
 
+MOODS = [("calm", "glad"), ("calm", "glad", "sad"), ("glad", "sad")]
+
+
 @st.composite
 def schemas(draw: Any) -> Schema:
+    moods = draw(st.sampled_from(MOODS))
+    types = [*TYPES, ColumnType("enum", enum="mood")]
     names = draw(st.lists(st.sampled_from(TABLES), min_size=1, max_size=3, unique=True))
     names.sort()
     tables = []
@@ -86,9 +93,11 @@ def schemas(draw: Any) -> Schema:
         columns = [Column("id", ColumnType("integer"), False, autoincrement=True)]
         uniques, indexes, checks, fks = [], [], [], []
         for col in draw(st.lists(st.sampled_from(COLUMNS), max_size=4, unique=True)):
-            type_ = draw(st.sampled_from(TYPES))
+            type_ = draw(st.sampled_from(types))
             nullable = draw(st.booleans())
-            default = DEFAULTS[type_.name] if draw(st.booleans()) else None
+            default = None
+            if draw(st.booleans()):
+                default = f"'{moods[0]}'" if type_.name == "enum" else DEFAULTS[type_.name]
             columns.append(Column(col, type_, nullable, server_default=default))
             extra = draw(st.sampled_from(["", "", "unique", "index", "check", "fk"]))
             if extra == "unique":
@@ -116,30 +125,43 @@ def schemas(draw: Any) -> Schema:
                 checks=tuple(checks),
             )
         )
-    return Schema(tuple(tables))
+    used = any(c.type.name == "enum" for t in tables for c in t.columns)
+    return Schema(tuple(tables), (Enum("mood", moods),) if used else ())
 
 
-def answered(old: Schema, new: Schema) -> Decisions:
-    """Every rename question answered "no", every fill value a literal of the column's type."""
-    questions = diff(old, new).questions
+def answered(old: Schema, new: Schema, answers: list[bool] | None = None) -> Decisions:
+    """Rename questions answered from ``answers`` (yes/no, "no" when they run out), then every
+    fill value a literal of the column's type."""
+    answers = list(answers or [])
+    renames: dict[str, str] = {}
+    rejected: set[str] = set()
+    while True:
+        decisions = Decisions(renames=renames, rejected_renames=frozenset(rejected))
+        pending = [q for q in diff(old, new, decisions).questions if q.kind == "rename"]
+        if not pending:
+            break
+        key = pending[0].key
+        if answers and answers.pop(0):
+            before, after = key.split("=")
+            renames[before] = after
+        else:
+            rejected.add(key)
     defaults = {}
-    for q in questions:
-        if q.kind == "default":
-            table, column = q.key.split(".")
-            defaults[q.key] = FILL[new.table(table).column(column).type.name]
-    rejected = frozenset(q.key for q in questions if q.kind == "rename")
-    return Decisions(rejected_renames=rejected, defaults=defaults)
+    for q in diff(
+        old, new, Decisions(renames=renames, rejected_renames=frozenset(rejected))
+    ).questions:
+        table, column = q.key.split(".")
+        type_ = new.table(table).column(column).type
+        defaults[q.key] = (
+            f"'{new.enum('mood').values[0]}'" if type_.name == "enum" else FILL[type_.name]
+        )
+    return Decisions(renames=renames, rejected_renames=frozenset(rejected), defaults=defaults)
 
 
-def _seed_values(schema: Schema) -> dict[str, list[Any]]:
-    """Foreign-key columns point at rows 1 and 2 of their parent (harness default)."""
-    return {}
-
-
-def run_pair(conn: Any, dialect: Dialect, old: Schema, new: Schema) -> None:
+def run_pair(conn: Any, dialect: Dialect, old: Schema, new: Schema, answers: list[bool]) -> None:
     harness.execute(conn, dialect, create_schema_sql(old, dialect))
-    harness.insert_rows(conn, dialect, old, _seed_values(old))
-    decisions = answered(old, new)
+    harness.insert_rows(conn, dialect, old, {})
+    decisions = answered(old, new, answers)
     result = diff(old, new, decisions)
     assert result.questions == ()
     statements = render_sql(result.operations, dialect, old, new)
@@ -161,20 +183,22 @@ def run_pair(conn: Any, dialect: Dialect, old: Schema, new: Schema) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(old=schemas(), new=schemas())
-def test_random_migrations_on_sqlite(old: Schema, new: Schema) -> None:
+@given(old=schemas(), new=schemas(), answers=st.lists(st.booleans(), max_size=4))
+def test_random_migrations_on_sqlite(old: Schema, new: Schema, answers: list[bool]) -> None:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     conn.execute("PRAGMA foreign_keys=ON")
     try:
-        run_pair(conn, "sqlite", old, new)
+        run_pair(conn, "sqlite", old, new, answers)
     finally:
         conn.close()
 
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=IN_CI)
-@given(old=schemas(), new=schemas())
-def test_diff_is_deterministic_and_reversible(old: Schema, new: Schema) -> None:
-    decisions = answered(old, new)
+@given(old=schemas(), new=schemas(), answers=st.lists(st.booleans(), max_size=4))
+def test_diff_is_deterministic_and_reversible(
+    old: Schema, new: Schema, answers: list[bool]
+) -> None:
+    decisions = answered(old, new, answers)
     first = diff(old, new, decisions)
     assert first == diff(old, new, decisions)
     for dialect in ("sqlite", "postgresql", "mysql"):
@@ -199,9 +223,9 @@ def test_random_migrations_on_servers(dialect: Dialect, request: pytest.FixtureR
         names = [t.name for t in introspect(conn, dialect).tables]
         if dialect == "postgresql":
             conn.rollback()
-            with conn.cursor() as cur:
-                for name in names:
-                    cur.execute(f'DROP TABLE IF EXISTS "{name}" CASCADE')
+            with conn.cursor() as cur:  # tables and enum types
+                cur.execute("DROP SCHEMA public CASCADE")
+                cur.execute("CREATE SCHEMA public")
             conn.commit()
         else:
             with conn.cursor() as cur:
@@ -216,10 +240,10 @@ def test_random_migrations_on_servers(dialect: Dialect, request: pytest.FixtureR
         derandomize=IN_CI,
         suppress_health_check=list(HealthCheck),
     )
-    @given(old=schemas(), new=schemas())
-    def check(old: Schema, new: Schema) -> None:
+    @given(old=schemas(), new=schemas(), answers=st.lists(st.booleans(), max_size=4))
+    def check(old: Schema, new: Schema, answers: list[bool]) -> None:
         reset()
-        run_pair(conn, dialect, old, new)
+        run_pair(conn, dialect, old, new, answers)
 
     try:
         check()
