@@ -66,6 +66,17 @@ def test_rerun_changes_nothing(auth_project: Path) -> None:
     assert tree(auth_project) == before
 
 
+def test_output_is_deterministic(tmp_path: Path) -> None:
+    from tests.auth.conftest import render_project
+
+    first, second = render_project(tmp_path / "a" / "shop"), render_project(tmp_path / "b" / "shop")
+    for project in (first, second):
+        setup_auth(load_project(project))
+    one, two = tree(first), tree(second)
+    assert one.pop(".env") != two.pop(".env")  # the secret, and only it, differs
+    assert one == two
+
+
 def test_cli_rerun_and_dry_run(blank_project: Path) -> None:
     before = tree(blank_project)
     dry = run_bb("auth", "setup", "--dry-run", cwd=blank_project)
