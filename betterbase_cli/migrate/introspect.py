@@ -25,6 +25,7 @@ from dataclasses import replace
 from typing import Any
 
 from betterbase_cli.migrate.diff import canonical, normalize_action, normalize_default
+from betterbase_cli.migrate.ops import Operation
 from betterbase_cli.migrate.render import Dialect
 from betterbase_cli.migrate.render_sqlite import affinity
 from betterbase_cli.schema.model import (
@@ -618,4 +619,13 @@ def comparable(schema: Schema, dialect: Dialect) -> Schema:
     return Schema(tables=tuple(tables), enums=kept_enums)
 
 
-__all__ = ["check_name", "comparable", "introspect"]
+def drift(connection: Any, dialect: Dialect, expected: Schema) -> tuple[Operation, ...]:
+    """What the live database lacks to match ``expected`` (the snapshot), as operations that
+    would bring it there; empty when they match (modulo what the dialect cannot represent)."""
+    from betterbase_cli.migrate.diff import diff
+
+    actual = comparable(introspect(connection, dialect), dialect)
+    return diff(actual, comparable(expected, dialect)).operations
+
+
+__all__ = ["check_name", "comparable", "drift", "introspect"]

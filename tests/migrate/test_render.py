@@ -266,3 +266,15 @@ def test_mysql_narrowing_is_refused_even_without_strict_mode(
             assert cur.fetchall() == (("abc", 5000000000),)
     finally:
         conn.close()
+
+
+def test_drift_names_what_the_database_lacks() -> None:
+    from betterbase_cli.migrate.introspect import drift
+
+    schema = Schema((users(), POSTS))
+    conn = sqlite_db(schema)
+    assert drift(conn, "sqlite", schema) == ()
+    conn.execute("DROP TABLE posts")
+    assert [op.describe() for op in drift(conn, "sqlite", schema)] == [
+        "create table posts (3 columns)"
+    ]
