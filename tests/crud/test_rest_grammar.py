@@ -93,6 +93,8 @@ def test_get_by_id_and_404(http: httpx.Client, library: dict[str, Any]) -> None:
         ({"pages": "not.in.(100,200)"}, ["Beta"]),
         ({"status": "eq.published"}, ["Beta"]),
         ({"status": "like.pub*"}, ["Beta"]),
+        ({"extra": "like.*tags*"}, ["Alpha"]),
+        ({"extra": "neq.x", "pages": "lt.150"}, ["Alpha"]),
         ({"or": "(pages.eq.100,status.eq.published)"}, ["Alpha", "Beta"]),
         (
             {"or": "(pages.eq.100,and(pages.gt.150,status.eq.draft))"},

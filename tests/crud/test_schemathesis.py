@@ -1,4 +1,5 @@
-"""Schemathesis against the generated app's OpenAPI: whatever it sends, never a 5xx."""
+"""Schemathesis against the generated app's OpenAPI, on SQLite and on PostgreSQL: whatever it
+sends, never a 5xx."""
 
 from __future__ import annotations
 
@@ -6,11 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from crud.crud_helpers import create_tables, serve
 
 
-def test_no_server_errors(generated: Path, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fuzz.db'}"
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_no_server_errors(
+    generated: Path, tmp_path: Path, database: str, request: pytest.FixtureRequest
+) -> None:
+    if database == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fuzz.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
     create_tables(generated, url)
     with serve(generated, url) as base:
         result = subprocess.run(
