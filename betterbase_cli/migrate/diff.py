@@ -47,6 +47,7 @@ from betterbase_cli.migrate.ops import (
 )
 from betterbase_cli.schema.model import (
     Column,
+    ColumnType,
     Enum,
     ForeignKey,
     Schema,
@@ -559,8 +560,28 @@ def diff(old: Schema, new: Schema, decisions: Decisions | None = None) -> DiffRe
     for new_table in new.tables:
         if new_table.name not in created_tables:
             _diff_table(mid.table(new_table.name), new_table, decisions, questions, passes)
+    # enum-typed changes: whether values can be lost depends on the values, not the types
+    for i, op in enumerate(passes.alters):
+        if isinstance(op, AlterColumn) and op.type_changed:
+            lossy = _enum_lossy(op.old.type, op.new.type, old_enums, new_enums)
+            if lossy is not None:
+                passes.alters[i] = replace(op, lossy=lossy)
 
     return DiffResult(passes.all(), tuple(questions))
+
+
+def _enum_lossy(
+    old: ColumnType, new: ColumnType, old_enums: Mapping[str, Enum], new_enums: Mapping[str, Enum]
+) -> bool | None:
+    old_enum = old_enums.get(old.enum or "") if old.name == "enum" else None
+    if old_enum is None:
+        return None
+    new_enum = new_enums.get(new.enum or "") if new.name == "enum" else None
+    if new_enum is not None:
+        return not set(old_enum.values) <= set(new_enum.values)
+    if new.name == "string":
+        return new.length is not None and any(len(v) > new.length for v in old_enum.values)
+    return None
 
 
 def _diff_table(

@@ -308,6 +308,9 @@ class AlterColumn(Operation):
     old: Column
     new: Column
     fill: str | None = None
+    # Set by the diff where the types alone cannot tell (enum values): True when values can be
+    # lost or refused, False when every old value fits the new type.
+    lossy: bool | None = None
     symbol: ClassVar[Symbol] = "!"
 
     @property
@@ -332,7 +335,9 @@ class AlterColumn(Operation):
 
     @property
     def narrowing(self) -> bool:
-        return self.type_changed and is_narrowing(self.old.type, self.new.type)
+        if not self.type_changed:
+            return False
+        return self.lossy if self.lossy is not None else is_narrowing(self.old.type, self.new.type)
 
     @property
     def destructive(self) -> bool:

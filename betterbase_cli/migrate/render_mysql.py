@@ -35,7 +35,7 @@ from betterbase_cli.migrate.render import (
     RenameIndex,
     Renderer,
 )
-from betterbase_cli.schema.model import Column, ColumnType, Table
+from betterbase_cli.schema.model import Column, ColumnType, ForeignKey, Table
 
 DEFAULT_VARCHAR = 255
 _TYPES = {
@@ -57,6 +57,44 @@ _TYPES = {
 
 
 class MysqlRenderer(Renderer):
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # MySQL refuses to change the type of a column a foreign key uses (either end): such
+        # keys are dropped before the first of those changes and re-added after the last.
+        retyped = {
+            (op.table, op.new.name)
+            for op in self.operations
+            if isinstance(op, AlterColumn) and (op.type_changed or op.autoincrement_changed)
+        }
+        dropped = {
+            (op.table, op.foreign_key.name)
+            for op in self.operations
+            if isinstance(op, DropForeignKey)
+        }
+        self.guarded: list[tuple[str, ForeignKey]] = []
+        for table in self.mid.tables:
+            if table.name in self.dropped:
+                continue
+            for fk in table.foreign_keys:
+                ends = {(table.name, c) for c in fk.columns}
+                ends |= {(fk.ref_table, c) for c in fk.ref_columns}
+                if ends & retyped and (table.name, fk.name) not in dropped:
+                    self.guarded.append((table.name, fk))
+
+    def render(self) -> list[str]:
+        if not self.guarded:
+            return super().render()
+        alters = [i for i, op in enumerate(self.operations) if isinstance(op, AlterColumn)]
+        for i, op in enumerate(self.operations):
+            if i == alters[0]:
+                for table, fk in self.guarded:
+                    self.out.extend(self._drop_fk(table, fk.name))
+            self.out.extend(self.render_op(op))
+            if i == alters[-1]:
+                for table, fk in self.guarded:
+                    self.out.append(self.alter(table, f"ADD {self.fk_sql(fk)}"))
+        return self.out
+
     def q(self, name: str) -> str:
         return "`" + name.replace("`", "``") + "`"
 

@@ -191,6 +191,13 @@ class PostgresRenderer(Renderer):
                 out.append(self.alter(t, f"ALTER COLUMN {c} DROP DEFAULT"))
             new_type = self.pg_type(op.new.type)
             out.append(self.alter(t, f"ALTER COLUMN {c} TYPE {new_type}{self._using(op)}"))
+            if op.old.autoincrement and op.new.autoincrement and op.new.type.name == "bigint":
+                # a SERIAL's sequence is an integer sequence: widen it with the column
+                seq = f"pg_get_serial_sequence({self.lit(t)}, {self.lit(op.new.name)})"
+                out.append(
+                    f"DO $$ BEGIN IF {seq} IS NOT NULL THEN "
+                    f"EXECUTE format('ALTER SEQUENCE %s AS BIGINT', {seq}); END IF; END $$"
+                )
             if op.new.server_default is not None:
                 out.append(
                     self.alter(t, f"ALTER COLUMN {c} SET DEFAULT {self.default_sql(op.new)}")
