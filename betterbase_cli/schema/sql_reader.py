@@ -538,8 +538,8 @@ class _Reader:
         if isinstance(value, exp.CurrentTime):
             return "CURRENT_TIME"
         if isinstance(value, exp.Uuid):
-            # the same function under each database's name: gen_random_uuid() / uuid()
-            return "uuid()" if self.dialect == "mysql" else "gen_random_uuid()"
+            # MySQL's UUID() too: bb's neutral name, rendered back per dialect by migrations
+            return "gen_random_uuid()"
         if isinstance(value, exp.Anonymous | exp.Func) and not value.expressions and (
             value.sql(self.glot).lower() in ("now()", "current_timestamp()")
         ):

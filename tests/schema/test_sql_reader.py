@@ -113,7 +113,7 @@ def test_mysql_specifics() -> None:
     assert users.column("role").type == ColumnType("enum", enum="users_role")
     assert schema.enum("users_role").values == ("customer", "staff", "admin")
     assert users.column("is_active").type == ColumnType("boolean")
-    assert users.column("id").server_default == "uuid()"
+    assert users.column("id").server_default == "gen_random_uuid()"
     assert users.comment == "people who can sign in"
     assert users.column("full_name").comment == "as they want to be addressed"
     assert schema.table("addresses").indexes == (

@@ -114,7 +114,11 @@ class OrderItem(Base):
 class Order(Base):
     __tablename__ = "orders"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, server_default=text("uuid()"))
+    id: Mapped[str] = mapped_column(
+        String(36),
+        primary_key=True,
+        server_default=text("gen_random_uuid()"),
+    )
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     shipping_address_id: Mapped[int | None] = mapped_column(
         ForeignKey("addresses.id", ondelete="SET NULL", name="orders_shipping_fkey"),
@@ -135,7 +139,11 @@ class Order(Base):
 class Payment(Base):
     __tablename__ = "payments"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, server_default=text("uuid()"))
+    id: Mapped[str] = mapped_column(
+        String(36),
+        primary_key=True,
+        server_default=text("gen_random_uuid()"),
+    )
     order_id: Mapped[str] = mapped_column(
         ForeignKey("orders.id", ondelete="CASCADE", onupdate="CASCADE"),
     )
@@ -198,7 +206,11 @@ class Review(Base):
 class User(Base):
     __tablename__ = "users"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, server_default=text("uuid()"))
+    id: Mapped[str] = mapped_column(
+        String(36),
+        primary_key=True,
+        server_default=text("gen_random_uuid()"),
+    )
     email: Mapped[str] = mapped_column(String(320), unique=True)
     full_name: Mapped[str | None] = mapped_column(
         String(200),
