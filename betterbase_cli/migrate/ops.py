@@ -351,7 +351,7 @@ class AlterColumn(Operation):
                 f"type {self.old.type} -> {self.new.type}{narrowing if self.narrowing else ''}"
             )
         if self.nullable_changed:
-            changes.append("NOT NULL" if not self.new.nullable else "nullable")
+            changes.append("set NOT NULL" if not self.new.nullable else "drop NOT NULL")
             if self.fill is not None:
                 changes[-1] += f" (NULLs become {self.fill})"
         if self.default_changed:
