@@ -65,7 +65,10 @@ def plan_crud(
             hint="restore the router registry (`api_router = APIRouter(prefix=...)`) from git",
         )
     old = registry_path.read_text(encoding="utf-8")
-    new = register_routers(registry_path, old, project.package, modules, project.api_prefix)
+    routes_module = project.relative(routes_dir).replace("/", ".")
+    new = register_routers(
+        registry_path, old, project.package, modules, project.api_prefix, 100, routes_module
+    )
     rel = project.relative(registry_path)
     planned.append(files.PlannedWrite(rel, new, UNCHANGED if new == old else UPDATE, old))
     return planned, warnings

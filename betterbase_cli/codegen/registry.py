@@ -36,6 +36,7 @@ def register_routers(
     modules: Sequence[str],
     prefix: str,
     line_length: int = 100,
+    routes_module: str | None = None,
 ) -> str:
     """The registry with ``from <routes package> import <module>`` and
     ``<router>.include_router(<module>.router)`` for each module not yet registered, and the
@@ -87,7 +88,7 @@ def register_routers(
         include = cst.parse_statement(f"{router_name}.include_router({module}.router)\n")
         body.insert(last_include + 1 + offset, include)
     tree = tree.with_changes(body=body)
-    routes_package = f"{package}.routes"
+    routes_package = routes_module or f"{package}.routes"
     if missing:
         merged = _merge_import(tree, routes_package, missing, line_length)
         if merged is not None:

@@ -201,3 +201,15 @@ def test_flags_are_kept_on_rerun(project: Path) -> None:
     assert router.read_text() == first  # not silently downgraded to public endpoints
     assert generate(project, "reviews", "--no-auth").exit_code == 0
     assert "require_auth" not in router.read_text()
+
+
+def test_routes_folder_comes_from_betterbase_toml(project: Path) -> None:
+    config = project / "betterbase.toml"
+    config.write_text(config.read_text().replace('routes = "app/routes"', 'routes = "app/api"'))
+    (project / "app/api").mkdir()
+    (project / "app/api/__init__.py").write_text(
+        "from fastapi import APIRouter\n\napi_router = APIRouter(prefix='/api')\n"
+    )
+    assert generate(project, "books").exit_code == 0
+    assert (project / "app/api/books.py").is_file()
+    assert "from app.api import books" in (project / "app/api/__init__.py").read_text()
