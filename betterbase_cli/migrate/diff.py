@@ -143,7 +143,12 @@ def normalize_default(expression: str | None) -> str | None:
         except InvalidOperation:  # pragma: no cover - the regex admits only numbers
             return text
         return format(number, "f")
-    if lower in ("gen_random_uuid()", "uuid_generate_v4()"):
+    if lower.replace(" ", "") in (
+        "gen_random_uuid()",
+        "uuid_generate_v4()",
+        "lower(hex(randomblob(16)))",
+        "replace(uuid(),'-','')",
+    ):
         return "gen_random_uuid()"
     return text
 

@@ -94,6 +94,13 @@ RESERVED = frozenset(
     vacuum values variadic verbose view virtual when where window with within without
     """.split()
 )
+# A random UUID in the form the column stores: native on PostgreSQL, 32 hex digits (SQLAlchemy's
+# Uuid on SQLite and MySQL, CHAR(32)) elsewhere.
+UUID_DEFAULTS: dict[str, str] = {
+    "postgresql": "gen_random_uuid()",
+    "sqlite": "(lower(hex(randomblob(16))))",
+    "mysql": "(REPLACE(UUID(), '-', ''))",
+}
 _SIMPLE = re.compile(r"^[a-z_][a-z0-9_]*$")
 _LITERAL = re.compile(r"^('(?:[^']|'')*'|[+-]?\d+(\.\d+)?|TRUE|FALSE|NULL)$", re.IGNORECASE)
 
@@ -193,6 +200,8 @@ class Renderer:
         value = column.server_default
         if value is None:
             return None
+        if value == "gen_random_uuid()":
+            return UUID_DEFAULTS[self.dialect]
         if value.upper() in ("TRUE", "FALSE"):
             return value.upper()
         if is_literal(value) or value in ("CURRENT_TIMESTAMP", "CURRENT_DATE"):

@@ -278,3 +278,47 @@ def test_drift_names_what_the_database_lacks() -> None:
     assert [op.describe() for op in drift(conn, "sqlite", schema)] == [
         "create table posts (3 columns)"
     ]
+
+
+UUID_TABLE = Schema(
+    (
+        Table(
+            "things",
+            (
+                Column("id", ColumnType("uuid"), False, server_default="gen_random_uuid()"),
+                Column("name", s(20)),
+            ),
+            ("id",),
+        ),
+    )
+)
+
+
+def _uuid_default(conn: Any, dialect: Dialect) -> None:
+    harness.execute(conn, dialect, create_schema_sql(UUID_TABLE, dialect))
+    assert comparable(introspect(conn, dialect), dialect) == comparable(UUID_TABLE, dialect)
+    insert = "INSERT INTO things (name) VALUES ('a')"
+    if dialect == "sqlite":
+        conn.execute(insert)
+        (value,) = conn.execute("SELECT id FROM things").fetchone()
+    else:
+        with conn.cursor() as cur:
+            cur.execute(insert)
+            cur.execute("SELECT id FROM things")
+            (value,) = cur.fetchone()
+    text = value.hex if hasattr(value, "hex") and not isinstance(value, str) else value
+    assert len(text) == 32 and int(text, 16) >= 0
+
+
+def test_uuid_server_default_sqlite() -> None:
+    _uuid_default(sqlite3.connect(":memory:", isolation_level=None), "sqlite")
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_uuid_server_default_on_servers(dialect: Dialect, request: pytest.FixtureRequest) -> None:
+    url = request.getfixturevalue("pg_url" if dialect == "postgresql" else "mysql_url")
+    conn = harness.connect(dialect, url)
+    try:
+        _uuid_default(conn, dialect)
+    finally:
+        conn.close()
