@@ -8,6 +8,8 @@ Copied into a generated project's tests/ by tests/auth/test_auth_app.py and run 
 
 from __future__ import annotations
 
+import socketserver
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -115,3 +117,72 @@ def test_rate_limits_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> Non
         body = {"email": "nobody@example.com", "password": "wrong password here"}
         statuses = {client.post(f"{API}/sign-in", json=body).status_code for _ in range(8)}
         assert statuses == {401}
+
+
+def test_console_mail_hides_links_in_production(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.auth.email import ConsoleSender, get_email_sender
+
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    development = get_email_sender()
+    assert isinstance(development, ConsoleSender) and development.show_body
+    development.send("a@example.com", "Reset", "token=secret-dev")
+    assert "token=secret-dev" in capsys.readouterr().err
+    monkeypatch.setenv("AUTH_BASE_URL", "https://api.example.com")
+    monkeypatch.setenv("AUTH_SECRET", "s" * 64)
+    get_settings.cache_clear()
+    production = get_email_sender()
+    production.send("a@example.com", "Reset", "token=secret-prod")
+    assert "token=secret-prod" not in capsys.readouterr().err
+
+
+def test_smtp_sender_is_chosen_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.auth.email import SmtpSender, get_email_sender
+
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.com")
+    monkeypatch.setenv("SMTP_PORT", "2525")
+    sender = get_email_sender()
+    assert isinstance(sender, SmtpSender)
+    assert (sender.host, sender.port, sender.security) == ("smtp.example.com", 2525, "starttls")
+
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP (no TLS, no auth) to receive one message."""
+
+    received: list[bytes] = []
+
+    def handle(self) -> None:
+        self.wfile.write(b"220 fake ESMTP\r\n")
+        while line := self.rfile.readline():
+            command = line.strip().upper()
+            if command.startswith((b"EHLO", b"HELO")):
+                self.wfile.write(b"250-fake\r\n250 8BITMIME\r\n")
+            elif command == b"DATA":
+                self.wfile.write(b"354 go on\r\n")
+                lines = []
+                while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                    lines.append(data)
+                self.received.append(b"".join(lines))
+                self.wfile.write(b"250 queued\r\n")
+            elif command == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+def test_smtp_sender_delivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.auth.email import get_email_sender
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(server.server_address[1]))
+        monkeypatch.setenv("SMTP_SECURITY", "none")
+        monkeypatch.setenv("SMTP_FROM", "shop@example.com")
+        get_email_sender().send("a@example.com", "Reset your password", "token=abc")
+        server.shutdown()
+    message = _SMTPHandler.received[-1].decode()
+    assert "To: a@example.com" in message and "From: shop@example.com" in message
+    assert "Subject: Reset your password" in message and "token=abc" in message
