@@ -512,6 +512,13 @@ def plan_auth(
 
     edits: list[PlannedWrite] = [_edit(root, CONFIG_FILE, new_config, config_text)]
     models_path = project.schema_paths[0]
+    if models_path.is_dir():
+        raise ConfigError(
+            f"{project.relative(models_path)} is a package; bb auth setup adds the auth models "
+            "to one file",
+            hint="list that file first in [schema] paths, e.g. paths = "
+            f'["{project.relative(models_path)}/models.py"]',
+        )
     models_text = _read(models_path)
     if models_text is None:
         raise ConfigError(

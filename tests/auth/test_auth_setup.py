@@ -307,3 +307,12 @@ def test_migrate_flag_writes_and_applies_the_migration(blank_project: Path) -> N
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert {"user", "session", "account", "verification"} <= tables
+
+
+def test_models_package_needs_a_file(blank_project: Path) -> None:
+    config = blank_project / "betterbase.toml"
+    config.write_text(
+        config.read_text().replace('paths = ["app/db/schema.py"]', 'paths = ["app/db"]')
+    )
+    with pytest.raises(ConfigError, match="is a package"):
+        setup_auth(load_project(blank_project))
