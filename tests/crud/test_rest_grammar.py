@@ -280,6 +280,13 @@ def test_update_and_delete_by_filter_and_by_id(http: httpx.Client) -> None:
     deleted = http.delete("/books", params={"title": f"like.*{tag}"})
     assert sorted(r["id"] for r in deleted.json()) == sorted(r["id"] for r in rows)
     assert http.delete(f"/books/{rows[0]['id']}").status_code == 404
+    book = http.post("/books", json={"title": f"R {tag}"}).json()[0]
+    review = http.post("/reviews", json={"book_id": book["id"], "stars": 4}).json()[0]
+    gone = http.delete(
+        "/reviews", params={"id": f"eq.{review['id']}", "select": "stars,book:books(title)"}
+    )
+    assert gone.json() == [{"stars": 4, "book": {"title": f"R {tag}"}}]
+    assert http.get(f"/reviews/{review['id']}").status_code == 404
 
 
 def test_updated_at_moves_on_update(http: httpx.Client) -> None:
