@@ -34,6 +34,11 @@ def plan_crud(
     }
     writes = crud.render_shared(project)
     warnings: list[str] = []
+    if "mysql" in project.dialects:
+        warnings.append(
+            "the generated REST layer (app/rest) runs on SQLite and PostgreSQL; on MySQL/MariaDB "
+            "its endpoints fail there (use the ORM in hand-written routes)"
+        )
     modules: list[str] = []
     for table in chosen:
         before = crud.previous_options(routes_dir / f"{crud.module_name(table)}.py")
