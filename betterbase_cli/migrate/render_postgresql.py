@@ -103,9 +103,27 @@ class PostgresRenderer(Renderer):
     def op_drop_enum(self, op: DropEnum) -> list[str]:
         return [f"DROP TYPE {self.q(op.enum.name)}"]
 
+    def _uses_added_values(self, op: AlterEnum) -> bool:
+        """True when this migration itself uses a value the enum gains (a default or a fill
+        value): PostgreSQL refuses a value added by ADD VALUE before COMMIT."""
+        added = {self.lit(v) for v in op.added}
+        columns: list[tuple[Column, str | None]] = []
+        for other in self.operations:
+            if isinstance(other, CreateTable):
+                columns += [(c, None) for c in other.table.columns]
+            elif isinstance(other, (AddColumn, AlterColumn)):
+                column = other.column if isinstance(other, AddColumn) else other.new
+                columns.append((column, other.fill))
+        return any(
+            c.type.name == "enum"
+            and c.type.enum == op.name
+            and (c.server_default in added or fill in added)
+            for c, fill in columns
+        )
+
     def op_alter_enum(self, op: AlterEnum) -> list[str]:
         name = self.q(op.name)
-        if op.only_appends_or_inserts:
+        if op.only_appends_or_inserts and not self._uses_added_values(op):
             out = []
             present = list(op.old_values)
             for i, value in enumerate(op.new_values):

@@ -322,3 +322,27 @@ def test_uuid_server_default_on_servers(dialect: Dialect, request: pytest.Fixtur
         _uuid_default(conn, dialect)
     finally:
         conn.close()
+
+
+def test_postgres_swaps_the_enum_type_when_the_migration_uses_a_new_value(
+    request: pytest.FixtureRequest,
+) -> None:
+    """ADD VALUE cannot be used before COMMIT: a default naming the new value needs a swap."""
+    status = Column("status", ColumnType("enum", enum="st"), False, server_default="'draft'")
+    old = Schema((users(status),), (Enum("st", ("draft", "done")),))
+    new_status = Column("status", ColumnType("enum", enum="st"), False, server_default="'new'")
+    new = Schema((users(new_status),), (Enum("st", ("draft", "done", "new")),))
+    statements = sql(old, new, "postgresql")
+    assert statements[0] == "ALTER TYPE st RENAME TO st__bb_old"
+    conn = harness.connect("postgresql", request.getfixturevalue("pg_url"))
+    try:
+        harness.execute(conn, "postgresql", create_schema_sql(old, "postgresql"))
+        with conn.cursor() as cur:
+            cur.execute("INSERT INTO users (name) VALUES ('a')")
+        conn.commit()
+        harness.execute(conn, "postgresql", statements)
+        assert comparable(introspect(conn, "postgresql"), "postgresql") == comparable(
+            new, "postgresql"
+        )
+    finally:
+        conn.close()
