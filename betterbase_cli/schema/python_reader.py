@@ -17,6 +17,7 @@ from betterbase_cli.errors import ConfigError, SchemaError, SchemaParseError
 from betterbase_cli.schema import model
 from betterbase_cli.schema.model import (
     Column,
+    ColumnType,
     ForeignKey,
     Index,
     Relation,
@@ -56,6 +57,26 @@ __all__ = [
 ]
 
 INTEGER_TYPES = frozenset({"integer", "bigint", "smallint"})
+# The Python type SQLAlchemy hands back for each bb type (for columns without an annotation).
+PYTHON_TYPE_OF = {
+    "integer": "int",
+    "bigint": "int",
+    "smallint": "int",
+    "string": "str",
+    "text": "str",
+    "boolean": "bool",
+    "float": "float",
+    "double": "float",
+    "numeric": "decimal.Decimal",
+    "date": "datetime.date",
+    "datetime": "datetime.datetime",
+    "time": "datetime.time",
+    "interval": "datetime.timedelta",
+    "uuid": "uuid.UUID",
+    "json": "dict[str, Any]",
+    "binary": "bytes",
+    "enum": "str",
+}
 
 # ORM attributes that are not columns and carry nothing the schema needs.
 NON_COLUMNS = frozenset(
@@ -662,7 +683,7 @@ class _Builder(TableArgsReader):
                     server_default=column.server_default,
                     comment=column.comment,
                     default=column.default,
-                    python_type=column.python_type,
+                    python_type=column.python_type or self._python_type_of(column.type),
                     location=column.location,
                 )
             )
@@ -686,6 +707,12 @@ class _Builder(TableArgsReader):
             relations=tuple(r for r in relations if r is not None),
             location=draft.location,
         )
+
+    def _python_type_of(self, type_: ColumnType) -> str:
+        """The Python type of a column declared without an annotation (Column(...) style)."""
+        if type_.name == "enum" and type_.enum in self.enums:
+            return self.enums[type_.enum].class_name or "str"
+        return PYTHON_TYPE_OF.get(type_.name, "str")
 
     def _autoincrement_column(
         self, columns: list[ColumnDraft], primary_key: tuple[str, ...]

@@ -610,3 +610,23 @@ def test_the_default_schema_may_be_named_but_no_other() -> None:
         """
     )
     assert any("table option schema is not supported" in p for p in found), found
+
+
+def test_classic_columns_get_a_python_type_from_their_sql_type() -> None:
+    schema = read(
+        """
+        from sqlalchemy import Column, Integer, Numeric
+
+        class Kind(enum.Enum):
+            A = "a"
+
+        class T(Base):
+            __tablename__ = "t"
+            id = Column(Integer, primary_key=True)
+            price = Column(Numeric(10, 2))
+            kind = Column(sa.Enum(Kind))
+            label = Column(sa.Enum("x", "y", name="label"))
+        """
+    )
+    table = schema.table("t")
+    assert [c.python_type for c in table.columns] == ["int", "decimal.Decimal", "Kind", "str"]
