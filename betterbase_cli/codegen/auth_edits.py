@@ -58,7 +58,7 @@ def render_from_import(
 
 def _import_info(
     statement: cst.BaseStatement, first_party: str
-) -> tuple[int, tuple[int, str]] | None:
+) -> tuple[int, tuple[int, str, int]] | None:
     """(section, sort key) of a top-level import statement, None for anything else."""
     import libcst as cst
 
@@ -67,11 +67,20 @@ def _import_info(
     small = statement.body[0]
     if isinstance(small, cst.Import):
         module = dotted(small.names[0].name)
-        return section(module, first_party), (0, module.lower())
+        return section(module, first_party), (0, module.lower(), 0)
     if isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
         module = dotted(small.module)
-        return section(module, first_party), (1, module.lower())
+        return section(module, first_party), (1, module.lower(), int(_has_alias(small)))
     return None
+
+
+def _has_alias(node: cst.ImportFrom) -> bool:
+    """isort keeps `from m import a as b` on a line of its own, after `from m import ...`."""
+    import libcst as cst
+
+    return not isinstance(node.names, cst.ImportStar) and any(
+        alias.asname is not None for alias in node.names
+    )
 
 
 def ensure_import(
@@ -99,6 +108,7 @@ def ensure_import(
             and not small.relative
             and dotted(small.module) == module
             and not isinstance(small.names, cst.ImportStar)
+            and not _has_alias(small)
         ):
             present: list[tuple[str, str | None]] = []
             for alias in small.names:
@@ -120,19 +130,21 @@ def ensure_import(
             body[index] = new.with_changes(leading_lines=statement.leading_lines)
             return tree.with_changes(body=body)
 
-    text = (
-        render_from_import(module, [(n, None) for n in names], line_length)
-        if names
-        else (f"import {module}")
-    )
+    if names:
+        text = render_from_import(module, [(n, None) for n in names], line_length)
+    else:
+        text = f"import {module}"
     new_statement = cst.parse_statement(text + "\n")
     new_section = section(module, first_party)
-    new_key = (1 if names else 0, module.lower())
+    new_key = (1 if names else 0, module.lower(), 0)
     infos = [_import_info(s, first_party) for s in body]
-    same = [i for i, info in enumerate(infos) if info is not None and info[0] == new_section]
+    same_keys = {
+        i: info[1] for i, info in enumerate(infos) if info is not None and info[0] == new_section
+    }
+    same = sorted(same_keys)
     blank = cst.EmptyLine()
     if same:
-        after = [i for i in same if infos[i] is not None and infos[i][1] > new_key]  # type: ignore[index]
+        after = [i for i in same if same_keys[i] > new_key]
         if after:
             position = after[0]
             # The new line takes over the blank lines above the one it now precedes.
