@@ -169,6 +169,17 @@ def _signature(name: str, params: str, indent: str = "") -> str:
     return f"{indent}async def {name}(\n{indent}    {params}\n{indent}) -> Response:"
 
 
+def _call(head: str, args: Sequence[str]) -> str:
+    """``head(args)`` on one line, or wrapped the way ruff's formatter wraps it."""
+    one = f"{head}({', '.join(args)})"
+    if len(one) <= 100:
+        return one
+    inner = f"    {', '.join(args)}"
+    if len(inner) <= 100:
+        return f"{head}(\n{inner}\n)"
+    return f"{head}(\n" + "".join(f"    {a},\n" for a in args) + ")"
+
+
 def _py(value: object) -> str:
     """Python source of a literal, with double quotes as ruff's formatter writes them."""
     text = repr(value)
@@ -377,6 +388,7 @@ def render_table(
         "py": _py,
         "tup": _tuple,
         "sig": _signature,
+        "call": _call,
         "parents": _parents(schema, plan, generated),
         "imports": _schema_imports(plan),
         "router_imports": _router_imports(plan),
