@@ -200,6 +200,24 @@ def test_google_links_a_verified_email_and_refuses_an_unverified_one(
         assert owner.get(f"{API}/session").json()["user"]["id"] == signed_up.json()["user"]["id"]
 
 
+def test_unverified_squatter_loses_the_account_to_the_provider_verified_owner(
+    configured: FakeProvider, client: TestClient
+) -> None:
+    """Pre-account hijacking: someone signs up first with the victim's address."""
+    email = f"v-{uuid.uuid4().hex[:8]}@example.com"
+    body = {"email": email, "password": "the attacker's passphrase"}
+    squatter = client.post(f"{API}/sign-up", json=body)
+    assert squatter.status_code == 201
+    squatter_auth = {"Authorization": f"Bearer {squatter.json()['token']}"}
+    configured.identity = {"sub": uuid.uuid4().hex, "email": email, "email_verified": True}
+    with TestClient(app) as owner:
+        assert sign_in_with(owner, configured, "google").status_code == 303
+        assert owner.get(f"{API}/session").json()["user"]["email_verified"] is True
+    client.cookies.clear()
+    assert client.get(f"{API}/sessions", headers=squatter_auth).status_code == 401
+    assert client.post(f"{API}/sign-in", json=body).status_code == 401
+
+
 def test_state_must_match_the_browser_and_works_once(configured: FakeProvider) -> None:
     github_identity(configured, f"s-{uuid.uuid4().hex[:8]}@example.com")
     with TestClient(app) as victim, TestClient(app) as attacker:
