@@ -427,6 +427,14 @@ def _match_named(
     return dropped, added, renamed
 
 
+def _is_unique(table: Table, columns: tuple[str, ...]) -> bool:
+    return (
+        table.primary_key == columns
+        or any(u.columns == columns for u in table.uniques)
+        or any(i.unique and i.columns == columns for i in table.indexes)
+    )
+
+
 def _not_null_needs_fill(column: Column) -> bool:
     return not column.nullable and column.server_default is None and not column.autoincrement
 
@@ -529,7 +537,15 @@ def diff(old: Schema, new: Schema, decisions: Decisions | None = None) -> DiffRe
         passes.drops.append(DropTable(dropped_tables[name]))
 
     create_deferred: set[tuple[str, str]] = set()
-    for name in _order_tables(created_tables, create_deferred):
+    order = _order_tables(created_tables, create_deferred)
+    # A key to an existing table whose target columns become unique only later in this
+    # migration (a new primary key or unique constraint) is added after that change.
+    for name, table in created_tables.items():
+        for fk in table.foreign_keys:
+            if fk.ref_table not in created_tables and mid.has_table(fk.ref_table):
+                if not _is_unique(mid.table(fk.ref_table), fk.ref_columns):
+                    create_deferred.add((name, fk.name))
+    for name in order:
         table = created_tables[name]
         deferred = tuple(sorted(fk for t, fk in create_deferred if t == name))
         passes.creates.append(CreateTable(table, deferred))
@@ -614,6 +630,8 @@ def _diff_table(
         return None
 
     # columns
+    tighten: list[AlterColumn] = []
+    loosen: list[AlterColumn] = []
     for column in old.columns:
         if not new.has_column(column.name):
             passes.drops.append(DropColumn(name, column))
@@ -626,17 +644,29 @@ def _diff_table(
         if before == column:
             continue
         fill = None
-        if before.nullable and not column.nullable and column.name not in new.primary_key:
+        if before.nullable and not column.nullable:
             fill = fill_for(column, "becomes")
-        passes.alters.append(AlterColumn(name, before, column, fill))
+        alter = AlterColumn(name, before, column, fill)
+        # A column leaving the primary key can only become nullable once the key is changed;
+        # one joining it gets its fill value before.
+        (loosen if alter.nullable_changed and column.nullable else tighten).append(alter)
+    passes.alters.extend(tighten)
 
     # primary key
     if old.primary_key != new.primary_key:
-        passes.alters.append(
-            AlterPrimaryKey(
-                name, old.primary_key, new.primary_key, old.primary_key_name, new.primary_key_name
-            )
+        change = AlterPrimaryKey(
+            name, old.primary_key, new.primary_key, old.primary_key_name, new.primary_key_name
         )
+        if not any(not new.has_column(c) for c in old.primary_key):
+            passes.alters.append(change)
+        elif all(old.has_column(c) for c in new.primary_key):
+            # a key column is dropped: MySQL changes the key first (one statement keeps an
+            # AUTO_INCREMENT column keyed)
+            passes.drop_constraints.append(change)
+        else:
+            # ... and the new key needs an added column: drop the key first, add it later
+            passes.drop_constraints.append(replace(change, new_columns=(), new_name=None))
+            passes.alters.append(replace(change, old_columns=(), old_name=None))
     elif old.primary_key_name != new.primary_key_name and new.primary_key:
         passes.renames.append(
             RenameConstraint(
@@ -645,6 +675,7 @@ def _diff_table(
         )
     if old.comment != new.comment:
         passes.alters.append(AlterTableComment(name, old.comment, new.comment))
+    passes.alters.extend(loosen)
 
     # indexes
     ix_dropped, ix_added, ix_renamed = _match_named(

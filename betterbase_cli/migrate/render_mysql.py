@@ -6,10 +6,14 @@ a comment); datetime is DATETIME with or without a timezone (TIMESTAMP stops in 
 CHAR(32) like SQLAlchemy's Uuid; enum types exist only inline, so enum changes MODIFY every column
 that uses them.  A foreign key needs an index: MySQL creates one named after the key when none
 covers its columns, so dropping a key also drops that index when it exists (a portable prepared
-statement, since MySQL 8 has no DROP INDEX IF EXISTS).
+statement, since MySQL 8 has no DROP INDEX IF EXISTS).  TEXT and binary columns are indexed by
+their first 255 characters; a unique key or primary key on one is refused (SchemaError), since a
+prefix would change what unique means.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from betterbase_cli.migrate.ops import Operation, RenameColumn, RenameTable
 from betterbase_cli.migrate.render import (
@@ -38,6 +42,8 @@ from betterbase_cli.migrate.render import (
 from betterbase_cli.schema.model import Column, ColumnType, ForeignKey, Table
 
 DEFAULT_VARCHAR = 255
+INDEX_PREFIX = 255
+PREFIX_TYPES = ("text", "binary", "json")
 _TYPES = {
     "integer": "INTEGER",
     "bigint": "BIGINT",
@@ -98,6 +104,40 @@ class MysqlRenderer(Renderer):
     def q(self, name: str) -> str:
         return "`" + name.replace("`", "``") + "`"
 
+    def _blob_columns(self, table: str) -> set[str]:
+        for schema in (self.new, self.mid):
+            if schema.has_table(table):
+                t = schema.table(table)
+                return {c.name for c in t.columns if c.type.name in PREFIX_TYPES}
+        return set()
+
+    def _refuse_unique_blob(self, table: str, columns: Sequence[str], what: str) -> None:
+        blobs = [c for c in columns if c in self._blob_columns(table)]
+        if blobs:
+            from betterbase_cli.errors import SchemaError
+
+            raise SchemaError(
+                f"MySQL cannot make {what} of {table} on {', '.join(blobs)}: a TEXT or binary "
+                "column can only be indexed by a prefix, which would change what unique means",
+                hint="use String(n) (VARCHAR) for a column that is unique or part of a key",
+            )
+
+    def index_sql(self, table: str, name: str, columns: Sequence[str], unique: bool) -> str:
+        if unique:
+            self._refuse_unique_blob(table, columns, f"the unique index {name}")
+        blobs = self._blob_columns(table)
+        # MySQL indexes TEXT/BLOB columns by a prefix only: the first 255 characters
+        cols = ", ".join(
+            f"{self.q(c)}({INDEX_PREFIX})" if c in blobs else self.q(c) for c in columns
+        )
+        kind = "UNIQUE INDEX" if unique else "INDEX"
+        return f"CREATE {kind} {self.q(name)} ON {self.q(table)} ({cols})"
+
+    def inline_uniques(self, table: Table) -> list[str]:
+        for u in table.uniques:
+            self._refuse_unique_blob(table.name, u.columns, f"the unique constraint {u.name}")
+        return super().inline_uniques(table)
+
     def my_type(self, type_: ColumnType, values: tuple[str, ...] | None = None) -> str:
         if type_.name == "string":
             return f"VARCHAR({type_.length or DEFAULT_VARCHAR})"
@@ -130,6 +170,7 @@ class MysqlRenderer(Renderer):
         return " ".join(parts)
 
     def primary_key_sql(self, table: Table) -> str:
+        self._refuse_unique_blob(table.name, table.primary_key, "the primary key")
         return f"PRIMARY KEY ({self.cols(table.primary_key)})"  # always named PRIMARY
 
     def table_options(self, table: Table) -> str:
@@ -268,6 +309,7 @@ class MysqlRenderer(Renderer):
         return out
 
     def op_alter_primary_key(self, op: AlterPrimaryKey) -> list[str]:
+        self._refuse_unique_blob(op.table, op.new_columns, "the primary key")
         actions = []
         if op.old_columns:
             actions.append("DROP PRIMARY KEY")
@@ -288,6 +330,7 @@ class MysqlRenderer(Renderer):
 
     def op_add_unique(self, op: AddUnique) -> list[str]:
         u = op.unique
+        self._refuse_unique_blob(op.table, u.columns, f"the unique constraint {u.name}")
         return [
             self.alter(op.table, f"ADD CONSTRAINT {self.q(u.name)} UNIQUE ({self.cols(u.columns)})")
         ]
