@@ -334,3 +334,19 @@ def test_autoincrement_only_where_a_database_can_honour_it() -> None:
     c = canonical(Schema((t,))).tables[0]
     assert [col.autoincrement for col in c.columns] == [True, False]
     assert c.primary_key_name == "pk_m"
+
+
+def test_primary_key_changes_come_before_dropping_or_loosening_key_columns() -> None:
+    both = Table(
+        "m",
+        (Column("id", INT, False), Column("a", INT, False), Column("b", INT, False)),
+        ("id", "a"),
+    )
+    dropped = Table("m", (Column("id", INT, False), Column("b", INT, False)), ("id",))
+    ops = diff(Schema((both,)), Schema((dropped,))).operations
+    assert [type(op).__name__ for op in ops] == ["AlterPrimaryKey", "DropColumn"]
+    loosened = Table(
+        "m", (Column("id", INT, False), Column("a", INT), Column("b", INT, False)), ("id",)
+    )
+    ops = diff(Schema((both,)), Schema((loosened,))).operations
+    assert [type(op).__name__ for op in ops] == ["AlterPrimaryKey", "AlterColumn"]

@@ -346,3 +346,28 @@ def test_postgres_swaps_the_enum_type_when_the_migration_uses_a_new_value(
         )
     finally:
         conn.close()
+
+
+def test_mysql_indexes_text_by_a_prefix_and_refuses_a_unique_text_key() -> None:
+    from betterbase_cli.errors import SchemaError
+    from betterbase_cli.schema.model import Index, UniqueConstraint
+
+    body = Column("body", ColumnType("text"))
+    indexed = Table(
+        users().name,
+        (*users().columns, body),
+        ("id",),
+        indexes=(Index("ix_users_body", ("body",)),),
+    )
+    assert "CREATE INDEX `ix_users_body` ON `users` (`body`(255))" in create_schema_sql(
+        Schema((indexed,)), "mysql"
+    )
+    unique = Table(
+        indexed.name,
+        indexed.columns,
+        ("id",),
+        uniques=(UniqueConstraint("uq_users_body", ("body",)),),
+    )
+    with pytest.raises(SchemaError, match="MySQL cannot make the unique constraint uq_users_body"):
+        create_schema_sql(Schema((unique,)), "mysql")
+    assert create_schema_sql(Schema((unique,)), "postgresql")
