@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, cast
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -63,8 +63,16 @@ class Principal(Protocol):
     def id(self) -> str: ...
 
 
+# Every generated endpoint, for serve_lean to find.
+_REST_ROUTES: list[APIRoute] = []
+
+
 class RestRoute(APIRoute):
     """Answers RestError and invalid path parameters with the ``{code, message, ...}`` body."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _REST_ROUTES.append(self)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -264,6 +272,9 @@ def database_errors() -> Iterator[None]:
         raise
     except Exception as exc:
         state = getattr(exc, "sqlstate", None)
+        if state is None and type(exc).__name__ == "DataError":
+            # psycopg refuses some values before sending them (NUL characters in text).
+            raise RestError(400, "22021", "the database cannot store the value", str(exc)) from None
         if not isinstance(state, str):
             raise
         detail = str(exc).splitlines()[0] if str(exc) else None
@@ -357,14 +368,15 @@ async def list_rows(table: TableSpec, request: Request, user: Principal | None =
         False,
     )
     prefer = request.headers.get("prefer")
-    async with database.session() as session:
-        body, rows = (await session.fetch(sql, params))[0]
-        total: int | None = None
-        if prefer and parse_prefer(request).get("count") in ("exact", "planned", "estimated"):
-            count, count_params = count_sql(
-                database.dialect, table, query.fields, query.filters, uid
-            )
-            total = (await session.fetch(count, count_params))[0][0]
+    total: int | None = None
+    with database_errors():
+        async with database.session() as session:
+            body, rows = (await session.fetch(sql, params))[0]
+            if prefer and parse_prefer(request).get("count") in ("exact", "planned", "estimated"):
+                count, count_params = count_sql(
+                    database.dialect, table, query.fields, query.filters, uid
+                )
+                total = (await session.fetch(count, count_params))[0][0]
     headers = {"Content-Range": content_range(query.offset, rows, total)}
     partial = total is not None and rows < total
     return json_response(body or "[]", rows, request, 206 if partial else 200, headers)
@@ -389,8 +401,9 @@ async def get_row(
         True,
     )
     value = to_db(table.by_name[table.primary_key[0]], parse_key(table, key), database.dialect)
-    async with database.session() as session:
-        body, rows = (await session.fetch(sql, [value if p is KEY else p for p in params]))[0]
+    with database_errors():
+        async with database.session() as session:
+            body, rows = (await session.fetch(sql, [value if p is KEY else p for p in params]))[0]
     if rows == 0:
         raise not_found(table, key)
     return Response(body[1:-1].strip().encode(), media_type="application/json")
@@ -443,8 +456,8 @@ async def _representation(
     return body or "[]", rows
 
 
-def _body(body: Body, raw: bytes) -> list[dict[str, Any]]:
-    adapter = body.many if raw.lstrip()[:1] == b"[" else body.one
+def _body(body: Body, raw: bytes, many: bool = True) -> list[dict[str, Any]]:
+    adapter = body.many if many and raw.lstrip()[:1] == b"[" else body.one
     try:
         data = adapter.validate_json(raw or b"null")
     except ValidationError as exc:
@@ -611,10 +624,7 @@ async def update_rows(
     query = request_query(table, request)
     prefer = parse_prefer(request)
     filters = _key_filters(table, query, key)
-    changes = _body(update, await request.body())
-    if len(changes) != 1:
-        raise RestError(422, "PGRST102", "PATCH takes one JSON object")
-    row = changes[0]
+    row = _body(update, await request.body(), many=False)[0]
     _check_nulls(table, row)
     uid = user_id(table, user)
     database = get_database()
@@ -654,7 +664,8 @@ async def delete_rows(
     with database_errors():
         async with database.session(write=True) as session:
             body, count = "[]", 0
-            if any(isinstance(item, Embed) for item in query.fields):
+            embedded = any(isinstance(item, Embed) for item in query.fields)
+            if embedded:  # read the rows with their relations before they are gone
                 sql, params = select_sql(
                     database.dialect,
                     table,
@@ -666,15 +677,11 @@ async def delete_rows(
                     uid,
                 )
                 body, count = (await session.fetch(sql, params))[0]
-                query = Query(
-                    query.fields[:0] + tuple(f for f in query.fields if isinstance(f, Field)),
-                    *_rest(query),
-                )
             r = Renderer(database.dialect)
             sql = f"DELETE FROM {target}{r.where(table, target, filters, uid)}"
             sql += f" RETURNING {_returning(r, table, query, uid)}"
             returned = await session.fetch(sql, r.params)
-            if count == 0:
+            if not embedded:
                 body, count = "[" + ",".join(row[0] for row in returned) + "]", len(returned)
             if wants_object(request) and count != 1:
                 json_response(body, count, request)  # raises 406; the delete is rolled back
@@ -685,42 +692,48 @@ async def delete_rows(
     return _write_response(request, prefer, body, count, 200, table)
 
 
-def _rest(query: Query) -> tuple[Any, ...]:
-    return (query.filters, query.order, query.limit, query.offset, query.on_conflict, query.columns)
-
-
 # --- serving ---------------------------------------------------------------------------------
 
 
-def table_router(table: TableSpec) -> APIRouter:
-    """The APIRouter of a table: its endpoints answer errors in the PostgREST shape and, once
-    the app starts, are also served from the top of the app's route list (see serve_lean)."""
-    router: APIRouter
+def unguarded_routes(routes: Sequence[Any], guards: int = 0) -> Iterator[APIRoute]:
+    """The APIRoutes under ``routes`` that no dependency guards: none of their own, and none
+    on any router or include_router() on the way down from the app.
 
-    @asynccontextmanager
-    async def lifespan(app: Any) -> AsyncIterator[None]:
-        serve_lean(app, router)
-        yield
+    Routers that FastAPI includes lazily are walked through ``original_router`` and
+    ``include_context``; any other kind of entry (a Mount, a structure of a FastAPI version
+    this code does not know) is skipped, so its routes simply keep FastAPI's own handling.
+    """
+    for route in routes:
+        if isinstance(route, APIRoute):
+            if guards == 0 and not route.dependant.dependencies:
+                yield route
+            continue
+        router = getattr(route, "original_router", None)
+        included = getattr(getattr(route, "include_context", None), "dependencies", None)
+        if router is None or included is None:
+            continue
+        on_router = len(getattr(router, "dependencies", ()))
+        yield from unguarded_routes(router.routes, guards + len(included) + on_router)
 
-    router = APIRouter(
-        prefix=f"/{table.name}", tags=[table.name], route_class=RestRoute, lifespan=lifespan
-    )
-    return router
 
-
-def serve_lean(app: Any, router: APIRouter) -> None:
-    """Serve the router's endpoints that have no dependencies as plain Starlette routes placed
-    first in the app.
+@asynccontextmanager
+async def serve_lean(app: Any) -> AsyncIterator[None]:
+    """The lifespan of the generated routers: once the app starts, serve their endpoints that
+    no dependency guards as plain Starlette routes placed first in the app.
 
     FastAPI's per-request work (nested router matching, dependency solving, parameter
     validation) costs more than the whole query here, and these endpoints read their requests
-    themselves.  The APIRoutes stay where they are for the OpenAPI schema, and answer the same
-    way when reached (an app whose lifespan does not run, such as TestClient outside `with`).
+    themselves.  An endpoint with a dependency anywhere on its way (its own, its router's, an
+    include_router(dependencies=...) or FastAPI(dependencies=...)) is never served this way, so
+    a lean route can only ever do what the FastAPI route would.  The APIRoutes stay where they
+    are for the OpenAPI schema, and answer the same way when reached.
     """
     lean: list[BaseRoute] = []
     installed = {getattr(r, "endpoint", None) for r in app.router.routes}
-    for route in router.routes:
-        if not isinstance(route, APIRoute) or route.dependant.dependencies:
+    app_guards = len(getattr(app.router, "dependencies", ()))
+    unguarded = {id(r) for r in unguarded_routes(app.router.routes, app_guards)}
+    for route in _REST_ROUTES:
+        if id(route) not in unguarded:
             continue
         names = tuple(p.name for p in route.dependant.path_params)
         try:
@@ -731,9 +744,11 @@ def serve_lean(app: Any, router: APIRouter) -> None:
         if endpoint is None:
             endpoint = _lean_endpoints[route.endpoint] = _lean_endpoint(route.endpoint, names)
         if endpoint not in installed:
+            installed.add(endpoint)
             methods = sorted(route.methods or ())
             lean.append(Route(path, endpoint, methods=methods, include_in_schema=False))
     app.router.routes[:0] = lean
+    yield
 
 
 # One lean endpoint per generated endpoint, so a restarted lifespan does not add it twice.
@@ -827,6 +842,6 @@ __all__ = [
     "get_row",
     "list_parameters",
     "list_rows",
-    "table_router",
+    "serve_lean",
     "update_rows",
 ]

@@ -10,18 +10,16 @@ SQLite's statement cache and psycopg's prepared statements compile each shape on
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
 from app.config import settings
-
-if TYPE_CHECKING:
-    from psycopg import AsyncConnection
 
 Row = tuple[Any, ...]
 
@@ -53,14 +51,15 @@ class SQLiteSession(Session):
 class PostgresSession(Session):
     dialect = "postgresql"
 
-    def __init__(self, connection: AsyncConnection[Any]) -> None:
+    def __init__(self, connection: Any) -> None:
         self.connection = connection
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         cursor = await self.connection.execute(sql, params)
         if cursor.description is None:
             return []
-        return await cursor.fetchall()
+        rows: list[Row] = await cursor.fetchall()
+        return rows
 
 
 class Database:
@@ -76,9 +75,9 @@ class Database:
         self.path = parsed.database or ":memory:"
         self.conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
         self._sqlite: sqlite3.Connection | None = None
-        self._pool: asyncio.Queue[AsyncConnection[Any]] | None = None
+        self._pool: asyncio.Queue[Any] | None = None
         self._pool_loop: asyncio.AbstractEventLoop | None = None
-        self._opened: list[AsyncConnection[Any]] = []
+        self._opened: list[Any] = []
 
     # -- SQLite -----------------------------------------------------------------------------
 
@@ -98,7 +97,7 @@ class Database:
 
     # -- PostgreSQL -------------------------------------------------------------------------
 
-    async def _postgres_pool(self) -> asyncio.Queue[AsyncConnection[Any]]:
+    async def _postgres_pool(self) -> asyncio.Queue[Any]:
         loop = asyncio.get_running_loop()
         if self._pool is None or self._pool_loop is not loop:
             # Connections belong to the loop that opened them (tests start a loop per client).
@@ -108,12 +107,12 @@ class Database:
             self._opened = []
         return self._pool
 
-    async def _acquire(self) -> AsyncConnection[Any]:
-        from psycopg import AsyncConnection
-
+    async def _acquire(self) -> Any:
+        # Imported here, and untyped, so SQLite projects need neither psycopg nor its stubs.
+        psycopg = importlib.import_module("psycopg")
         pool = await self._postgres_pool()
         if pool.empty() and len(self._opened) < POOL_SIZE:
-            connection = await AsyncConnection.connect(self.conninfo, autocommit=True)
+            connection = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
             self._opened.append(connection)
             return connection
         return await pool.get()
@@ -150,8 +149,11 @@ class Database:
             else:
                 yield PostgresSession(pg)
         finally:
-            if pg.closed or pg.broken:
-                self._opened.remove(pg)
+            # A connection left mid-statement (a cancelled request) is not reused; 0 = idle.
+            if pg.closed or pg.broken or pg.info.transaction_status != 0:
+                if pg in self._opened:
+                    self._opened.remove(pg)
+                pg.pgconn.finish()
             elif self._pool is not None:
                 self._pool.put_nowait(pg)
 

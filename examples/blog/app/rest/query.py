@@ -328,7 +328,7 @@ def parse_condition(table: TableSpec, name: str, expression: str) -> Condition:
         values = tuple(parse_value(column, item) for item in parse_list(raw))
         return Condition(column, "in", values, negate)
     if operator in ("like", "ilike"):
-        if column.kind not in TEXT_KINDS:
+        if column.kind not in TEXT_KINDS and column.kind != "json":
             raise bad_request(f"{operator} needs a text column; {name} is {column.kind}")
         return Condition(column, operator, raw.replace("*", "%"), negate)
     return Condition(column, operator, parse_value(column, unquote(raw)), negate)
@@ -602,16 +602,24 @@ class Renderer:
             text = self._condition(source, item)
         return f"NOT ({text})" if item.negate else text
 
+    def _value(self, column: ColumnSpec, value: object) -> str:
+        if column.kind == "json":
+            return self.param(value)  # compared as JSON text, as written
+        return self.param(to_db(column, value, self.dialect))
+
     def _condition(self, source: str, item: Condition) -> str:
         ref = f"{source}.{quote(item.column.name)}"
         if item.operator == "is":
             keyword = "NULL" if item.value in ("null", "unknown") else str(item.value).upper()
             return f"{ref} IS {keyword}"
+        if item.column.kind in ("enum", "json") and self.dialect != "sqlite":
+            # PostgreSQL has no LIKE on enum types and no equality on json: compare as text.
+            ref = f"CAST({ref} AS TEXT)"
         if item.operator == "in":
             values = item.value if isinstance(item.value, tuple) else ()
             if not values:
                 return "1 = 0"
-            marks = ", ".join(self.param(to_db(item.column, v, self.dialect)) for v in values)
+            marks = ", ".join(self._value(item.column, v) for v in values)
             return f"{ref} IN ({marks})"
         if item.operator == "like":
             return f"{ref} LIKE {self.param(item.value)}"
@@ -619,8 +627,7 @@ class Renderer:
             if self.dialect == "sqlite":
                 return f"lower({ref}) LIKE lower({self.param(item.value)})"
             return f"{ref} ILIKE {self.param(item.value)}"
-        value = self.param(to_db(item.column, item.value, self.dialect))
-        return f"{ref} {OPERATORS[item.operator]} {value}"
+        return f"{ref} {OPERATORS[item.operator]} {self._value(item.column, item.value)}"
 
     def where(
         self,
