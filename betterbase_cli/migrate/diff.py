@@ -1,9 +1,11 @@
 """Diff two schemas (the snapshot and the models) into operations in a fixed, deterministic order.
 
 Pass order: renames; drops of dependent constraints; drops of columns and tables (children
-first); enums and new tables (parents first, foreign-key cycles broken deterministically); added
-columns; altered columns, primary keys and comments; indexes and unique constraints; checks;
-foreign keys; finally enum types nothing uses any more.
+first); enums and new tables (parents first, foreign-key cycles broken deterministically, keys to
+targets that become unique later deferred); added columns; altered columns (those that tighten
+first, then primary-key changes, then those that loosen) and comments; indexes and unique
+constraints; checks; foreign keys; finally enum types nothing uses any more.  A primary-key
+change that drops a key column moves before the drops.
 
 Renames are never guessed: a dropped and an added table (or column) that look alike yield a
 ``rename`` question unless ``Decisions`` answers it.  A NOT NULL column without a server default

@@ -7,10 +7,13 @@ initial migration).  Both are pure: they never touch a database.
 How the apply layer must run the statements
 -------------------------------------------
 * PostgreSQL: all statements in one transaction (DDL is transactional).  ``ALTER TYPE ... ADD
-  VALUE`` is allowed in a transaction on PG 12+, but the new value cannot be used before COMMIT.
+  VALUE`` is allowed in a transaction on PG 12+; when the same migration uses an added value
+  (a default, a fill value) the renderer swaps the type instead, since PG refuses that use
+  before COMMIT.
 * MySQL/MariaDB: DDL commits implicitly, so a failure half-way cannot be rolled back; statements
-  run in order and the first error stops the run.  Run with a strict ``sql_mode`` (the default
-  since MySQL 5.7 / MariaDB 10.2.4) so a narrowing MODIFY fails instead of truncating.
+  run in order and the first error stops the run.  Narrowing changes carry guards (lengths,
+  integer ranges, decimal places, enum values in use) that fail before the MODIFY, so they hold
+  even without a strict ``sql_mode``.
 * SQLite: open the connection in autocommit mode (Python: ``isolation_level=None``), then::
 
       if needs_foreign_keys_off(statements):
