@@ -15,6 +15,7 @@ from pathlib import Path
 
 from betterbase_cli import blueprint
 from betterbase_cli.errors import BetterBaseError, UsageError
+from betterbase_cli.project import Project
 
 DATABASES = ("sqlite", "postgresql", "mysql")
 
@@ -235,7 +236,9 @@ def install(target: Path, plan: InstallPlan) -> None:
 
 
 def finish(root: Path, answers: Answers) -> None:
-    """Steps that build on the rendered files: the auth package, then the AI context."""
+    """Steps that build on the rendered files: the auth package, the first migration (so a new
+    project is in step with its models and `bb migrate check` passes from the first commit),
+    then the AI context."""
     from betterbase_cli.project import load_project
 
     project = load_project(root)
@@ -243,7 +246,18 @@ def finish(root: Path, answers: Answers) -> None:
         from betterbase_cli.codegen.auth import setup_auth
 
         setup_auth(project)
+    write_initial_migration(project)
     if answers.ai:
         from betterbase_cli.context.build import write_context
 
         write_context(project)
+
+
+def write_initial_migration(project: Project) -> None:
+    """migrations/<dialect>/0001_... creating the tables of the blueprint's models."""
+    from betterbase_cli.migrate.questioner import Answers as Decisions
+    from betterbase_cli.migrate.workflow import build_migration, compute_change, write_migration
+
+    change = compute_change(project, Decisions(), None)
+    if not change.empty:
+        write_migration(project, build_migration(project, change, None, "bb init"))

@@ -23,6 +23,8 @@ IGNORED = {".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"
 # Each example: the name it is created with, then the steps a user would run in it.
 RECIPES: dict[str, list[tuple[str, ...]]] = {
     "blog": [
+        # Replace the example table before its migration was ever applied: start over.
+        ("remove", "migrations"),
         ("copy", "blog_schema.py", "app/db/schema.py"),
         ("bb", "migrate", "generate", "--name", "init"),
         ("bb", "generate", "crud", "--all"),
@@ -38,6 +40,8 @@ def build(name: str, where: Path) -> Path:
     for step in RECIPES[name]:
         if step[0] == "copy":
             shutil.copyfile(GOLDEN / step[1], project / step[2])
+        elif step[0] == "remove":
+            shutil.rmtree(project / step[1])
         else:
             result = run_bb(*step[1:], cwd=project)
             assert result.returncode == 0, f"{step}: {result.stdout}{result.stderr}"

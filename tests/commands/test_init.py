@@ -83,6 +83,16 @@ def test_init_writes_the_layout_and_records_answers(tmp_path: Path) -> None:
     assert "project_name: my-app" in answers and "db: sqlite" in answers
 
 
+def test_a_new_project_is_in_step_from_the_first_commit(tmp_path: Path) -> None:
+    project = make(tmp_path)
+    assert sorted(p.name for p in (project / "migrations" / "sqlite").iterdir()) == [
+        "0001_create_notes.sql"
+    ]
+    for check in (("migrate", "check"), ("context", "--check")):
+        result = run_bb(*check, cwd=project)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_non_interactive_prints_the_choices(tmp_path: Path) -> None:
     result = run_bb("init", "quiet-app", "--no-install", "--no-git", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
