@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from schema.test_python_writer import schemas
 
+from betterbase_cli.errors import SchemaError
 from betterbase_cli.migrate.introspect import comparable
 from betterbase_cli.migrate.render import create_schema_sql
 from betterbase_cli.schema.model import ColumnType, Schema
@@ -37,7 +38,12 @@ def test_rendered_ddl_reads_back(dialect: str) -> None:
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(schemas())
     def check(schema: Schema) -> None:
-        statements = create_schema_sql(schema, dialect)  # type: ignore[arg-type]
+        try:
+            statements = create_schema_sql(schema, dialect)  # type: ignore[arg-type]
+        except SchemaError:
+            # A schema this dialect cannot hold (MySQL: a TEXT key) is refused by design.
+            assume(False)
+            return
         text = ";\n".join(s.strip().rstrip(";") for s in statements) + ";"
         back = read_sql(text, dialect)
         expected = _as_mysql_stores_it(schema) if dialect == "mysql" else schema
