@@ -34,6 +34,7 @@ DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql"}
 # Schema qualifiers that mean "the default schema" and are dropped without a warning.
 DEFAULT_SCHEMAS = frozenset({"public", "main"})
 INTEGER_TYPES = frozenset({"integer", "bigint", "smallint"})
+_PREFIX_LENGTH = re.compile(r"(`[^`]+`)\s*\(\d+\)")
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
 _JSON_VALID = re.compile(r"^json_valid\((\w+)\)$", re.IGNORECASE)
 
@@ -182,6 +183,10 @@ def read_sql_with_warnings(text: str, dialect: str, path: str = "<sql>") -> SqlR
     text = _without_client_commands(text, reader.warnings)
     for statement, line, col in _statements(text, DIALECTS[dialect], path):
         try:
+            if dialect == "mysql":
+                # `col`(255) in an index is a MySQL prefix length (mysqldump writes it for TEXT
+                # columns): the index is on the column.
+                statement = _PREFIX_LENGTH.sub(r"\1", statement)
             parsed = sqlglot.parse_one(statement, read=DIALECTS[dialect])
         except ParseError as exc:
             detail = ""
