@@ -51,6 +51,16 @@ def main() -> None:
 
         print(f"bb {__version__}")
         return
+    if argv in (["--help"], ["-h"]):
+        import shutil
+
+        from betterbase_cli.root_help import TEXT
+
+        # click wraps help to min(terminal columns, 100); other widths go to click itself.
+        text = TEXT.get(min(shutil.get_terminal_size().columns, 100))
+        if text is not None:
+            sys.stdout.write(text)
+            return
     for prefix, target in FAST_PATHS.items():
         if tuple(argv[: len(prefix)]) == prefix:
             module, _, function = target.partition(":")

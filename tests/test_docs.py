@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from command_reference import README, current, reference, walk
+from command_reference import README, ROOT_HELP, current, reference, root_help_module, walk
 
 from betterbase_cli.cli import COMMANDS, cli
 
@@ -43,3 +43,7 @@ def test_changelog_follows_keep_a_changelog() -> None:
     text = (REPO / "CHANGELOG.md").read_text()
     assert text.startswith("# Changelog")
     assert "## [Unreleased]" in text
+
+
+def test_fast_root_help_is_clicks_help() -> None:
+    assert ROOT_HELP.read_text() == root_help_module(), "run: python tests/command_reference.py"

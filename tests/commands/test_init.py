@@ -321,3 +321,17 @@ def test_exit_codes_of_ctx_exit_reach_the_shell(tmp_path: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, check=False)
     assert result.returncode == 3
+
+
+@pytest.mark.parametrize("columns", ["80", "100", "132", "90"])
+def test_fast_help_equals_clicks_help(tmp_path: Path, columns: str) -> None:
+    env = {**os.environ, "COLUMNS": columns}
+    fast = subprocess.run(
+        [sys.executable, "-m", "betterbase_cli", "--help"], cwd=tmp_path, env=env,
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    slow = subprocess.run(
+        [sys.executable, "-c", "from betterbase_cli.cli import main; main(['--help'])"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    ).stdout  # fmt: skip
+    assert fast == slow
