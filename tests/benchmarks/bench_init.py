@@ -165,9 +165,12 @@ def free_port() -> int:
 def first_200(cwd: Path, module: str) -> float:
     port = free_port()
     start = time.perf_counter()
+    # Bytecode caching on, as users have it (some sandboxes set PYTHONDONTWRITEBYTECODE, which
+    # would charge the app with more modules for recompiling them on every start).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     proc = subprocess.Popen(
         [PY, "-m", "uvicorn", module, "--port", str(port), "--log-level", "warning"],
-        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         while time.perf_counter() - start < 30:
