@@ -17,8 +17,6 @@ from betterbase_cli import blueprint
 from betterbase_cli.errors import BetterBaseError, UsageError
 from betterbase_cli.project import Project
 
-DATABASES = ("sqlite", "postgresql", "mysql")
-
 # Distribution names a project cannot take: installing it would shadow one of its own
 # dependencies (or a tool it needs), e.g. a project called "fastapi".
 SHADOWED = frozenset(
@@ -179,14 +177,6 @@ def git_init(target: Path) -> str:
 class InstallPlan:
     tool: str  # "uv" or "pip"
     commands: tuple[tuple[str, ...], ...]
-
-    @property
-    def shell(self) -> str:
-        return " && ".join(" ".join(_quote(a) for a in c) for c in self.commands)
-
-
-def _quote(arg: str) -> str:
-    return f"'{arg}'" if any(ch in arg for ch in "[]* ") else arg
 
 
 def install_plan(target: Path) -> InstallPlan:

@@ -8,6 +8,7 @@ import click
 
 from betterbase_cli import scaffold, ui
 from betterbase_cli.errors import UsageError
+from betterbase_cli.project import DIALECTS
 
 
 def _ask(answers: dict[str, object], name: str | None, flags: dict[str, object | None]) -> None:
@@ -18,34 +19,31 @@ def _ask(answers: dict[str, object], name: str | None, flags: dict[str, object |
 
     questions = blueprint.load("project")
 
-    def unanswered(value: object) -> bool:
-        return value is None
-
     if name is None:
         answer = questionary.text(
             "Project name", default="my-app", validate=_questionary_name_check
         ).unsafe_ask()
         answers["name"] = answer
-    if unanswered(flags["db"]):
+    if flags["db"] is None:
         db = questions.question("db")
         answers["db"] = questionary.select(
             db.help,
             choices=[questionary.Choice(label, value) for label, value in db.choices.items()],
             default=db.default,
         ).unsafe_ask()
-    if unanswered(flags["auth"]) and _auth_available():
+    if flags["auth"] is None and _auth_available():
         answers["auth"] = questionary.confirm(
             questions.question("auth").help, default=False
         ).unsafe_ask()
-    if unanswered(flags["ai"]):
+    if flags["ai"] is None:
         answers["ai"] = questionary.confirm(
             questions.question("ai").help, default=True
         ).unsafe_ask()
-    if unanswered(flags["install"]):
+    if flags["install"] is None:
         answers["install"] = questionary.confirm(
             "Install dependencies now (.venv)", default=True
         ).unsafe_ask()
-    if unanswered(flags["git"]):
+    if flags["git"] is None:
         answers["git"] = questionary.confirm(
             "Initialise a git repository", default=True
         ).unsafe_ask()
@@ -69,7 +67,7 @@ def _auth_available() -> bool:
 @click.argument("name", required=False)
 @click.option(
     "--db",
-    type=click.Choice(scaffold.DATABASES),
+    type=click.Choice(DIALECTS),
     help="Database: sqlite (default, embedded), postgresql or mysql (MySQL/MariaDB).",
 )
 @click.option("--auth/--no-auth", default=None, help="Add sign-in, sessions and roles.")
@@ -160,17 +158,14 @@ def init(
 
 
 def _target_and_name(name: str) -> tuple[Path, str]:
-    target = Path(name).expanduser()
-    if name in (".", "./"):
-        target = Path.cwd()
-    project_name = target.resolve().name if name in (".", "./") else target.name
-    scaffold.validate_name(project_name)
-    return target.resolve() if name in (".", "./") else target, project_name
+    here = name in (".", "./")
+    target = Path.cwd().resolve() if here else Path(name).expanduser()
+    scaffold.validate_name(target.name)
+    return target, target.name
 
 
 def _next_steps(target: Path, installed: bool) -> None:
-    where = target if target.is_absolute() else Path(target)
-    lines = [f"cd {where}"]
+    lines = [f"cd {target}"]
     if installed:
         lines.append(". .venv/bin/activate")
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 SNAPSHOT_VERSION = 1
@@ -333,7 +333,3 @@ def schema_from_json(data: Mapping[str, Any]) -> Schema:
         tables=tuple(_table_from(t) for t in data.get("tables", [])),
         enums=tuple(Enum(name=e["name"], values=tuple(e["values"])) for e in data.get("enums", [])),
     )
-
-
-def with_columns(table: Table, columns: Iterable[Column]) -> Table:
-    return replace(table, columns=tuple(columns))
