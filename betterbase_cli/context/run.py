@@ -25,6 +25,7 @@ def _config_digest(project: Project) -> str:
 def _unchanged(project: Project, quick: dict[str, Any]) -> bool:
     """True when every source has the hash recorded by the last run (and no file came or went)."""
     from betterbase_cli.context import schemainput
+    from betterbase_cli.schema.sources import model_files
 
     if quick.get("config") != _config_digest(project):
         return False
@@ -36,7 +37,7 @@ def _unchanged(project: Project, quick: dict[str, Any]) -> bool:
         if sources.file_digest(found[rel]) != digest:
             return False
     models = quick.get("models") or []
-    starts = {project.relative(p) for p in schemainput.model_files(project)}
+    starts = {project.relative(p) for p in model_files(project.schema_paths, project.root)}
     if not starts <= {rel for rel, _ in models}:
         return False
     return all(schemainput.text_digest(project.root / rel) == d for rel, d in models)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from betterbase_cli.errors import ConfigError, SchemaError, SchemaParseError
+from betterbase_cli.errors import SchemaError, SchemaParseError
 from betterbase_cli.schema import model
 from betterbase_cli.schema.model import (
     Column,
@@ -43,6 +43,7 @@ from betterbase_cli.schema.pyresolve import (
     sa_name,
 )
 from betterbase_cli.schema.pytableargs import TableArgsReader
+from betterbase_cli.schema.sources import walk_models
 
 if TYPE_CHECKING:
     from betterbase_cli.project import Project
@@ -110,14 +111,11 @@ COLLECTIONS = frozenset(
 )
 
 
-
 @dataclass(frozen=True)
 class ReadResult:
     schema: Schema
     problems: tuple[SchemaParseError, ...]
     sources: dict[str, str]
-
-
 
 
 class _Builder(TableArgsReader):
@@ -170,7 +168,9 @@ class _Builder(TableArgsReader):
         sources = [
             c
             for c in mro
-            if isinstance(c, PyClass) and id(c) not in excluded and c is not root
+            if isinstance(c, PyClass)
+            and id(c) not in excluded
+            and c is not root
             and c.factory is None
         ]
         naming = self._namings.get(id(root))
@@ -307,9 +307,7 @@ class _Builder(TableArgsReader):
             out.append((qual, type_, root.module))
         return out
 
-    def _lookup(
-        self, sources: list[PyClass], attribute: str
-    ) -> tuple[PyClass, ast.expr] | None:
+    def _lookup(self, sources: list[PyClass], attribute: str) -> tuple[PyClass, ast.expr] | None:
         for source in sources:
             value = source.own(attribute)
             if value is not None:
@@ -776,59 +774,9 @@ def build_schema(modules: Sequence[ModelsModule]) -> ReadResult:
     return replace(result, sources={m.rel_path: m.sha256 for m in modules})
 
 
-def _module_file(root: Path, module: str) -> Path | None:
-    parts = module.split(".")
-    for base in (root, root / "src"):
-        candidate = base.joinpath(*parts)
-        if candidate.with_suffix(".py").is_file():
-            return candidate.with_suffix(".py")
-        if (candidate / "__init__.py").is_file():
-            return candidate / "__init__.py"
-    return None
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def read_models(paths: Sequence[Path], root: Path) -> ReadResult:
     """Read model files (or package directories) and the project modules they import."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(
-                p for p in sorted(path.rglob("*.py")) if "__pycache__" not in p.parts
-            )
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise ConfigError(
-                f"models file {_rel(path, root)} does not exist",
-                hint="create it, or point [schema] paths in betterbase.toml at your models",
-            )
-    modules: dict[str, ModelsModule] = {}
-    queue = list(files)
-    seen: set[Path] = set()
-    while queue:
-        path = queue.pop(0)
-        resolved = path.resolve()
-        if resolved in seen:
-            continue
-        seen.add(resolved)
-        rel = _rel(path, root)
-        module = parse_models_file(path.read_text(encoding="utf-8"), rel)
-        modules[rel] = module
-        for imported in module.imported_modules:
-            if imported.split(".")[0] in ("sqlalchemy", "typing", "datetime", "enum", "uuid"):
-                continue
-            found = _module_file(root, imported)
-            if found is not None and found.resolve() not in seen:
-                queue.append(found)
-    ordered = [modules[k] for k in sorted(modules)]
-    return build_schema(ordered)
+    return build_schema(walk_models(paths, root, parse_models_file))
 
 
 def read_project_schema(project: Project, strict: bool = True) -> ReadResult:
@@ -842,4 +790,3 @@ def read_project_schema(project: Project, strict: bool = True) -> ReadResult:
             hint = f"{hint} ({more} more problem(s) after this one)".strip()
         raise SchemaParseError(first.path, first.line, first.col, first.reason, hint or None)
     return result
-

@@ -335,3 +335,13 @@ def test_fast_help_equals_clicks_help(tmp_path: Path, columns: str) -> None:
         cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
     ).stdout  # fmt: skip
     assert fast == slow
+
+
+def test_models_file_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    project = make(tmp_path)
+    (project / "app/db/schema.py").write_bytes("# caf\xe9\n".encode("latin-1"))
+    for command in (("migrate", "check"), ("context", "--check")):
+        result = run_bb(*command, cwd=project)
+        assert result.returncode == 1, command
+        assert "not UTF-8" in result.stderr
+        assert_no_traceback(result)
