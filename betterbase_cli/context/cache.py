@@ -8,6 +8,7 @@ missing cache only costs time; set ``BB_NO_CACHE=1`` to bypass it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -30,9 +31,11 @@ def cache_file(root: Path, suffix: str = ".pickle") -> Path:
     return Path(base) / "betterbase" / "context" / f"{name}{suffix}"
 
 
+@functools.cache
 def _stamp() -> tuple[object, ...]:
     """What the cached data depends on besides the project: bb's own readers and renderers
-    (their files' mtimes, so an edited or upgraded bb never reuses an old rendering)."""
+    (their files' mtimes, so an edited or upgraded bb never reuses an old rendering).  Taken
+    once a process: the code a process runs does not change under it."""
     package = Path(__file__).resolve().parent.parent
     code = tuple(
         p.stat().st_mtime_ns
@@ -59,6 +62,8 @@ def load(root: Path) -> dict[str, Any] | None:
 
 
 def save(root: Path, state: dict[str, Any]) -> None:
+    if not enabled():
+        return
     import pickle
 
     data = {**state, "stamp": _stamp()}
@@ -80,12 +85,12 @@ def load_quick(root: Path) -> dict[str, Any] | None:
 
 
 def save_quick(root: Path, state: dict[str, Any]) -> None:
+    if not enabled():
+        return
     _write(cache_file(root, ".json"), json.dumps({**state, "stamp": _stamp()}).encode("utf-8"))
 
 
 def _write(target: Path, data: bytes) -> None:
-    if not enabled():
-        return
     import tempfile
 
     tmp = None

@@ -60,16 +60,17 @@ def execute(check: bool, watch: bool, dry_run: bool, force: bool) -> int:
 
         watch_project(project, force=force)
         return 0
+    last = context_run.last_run(project)
     if not dry_run:
         # The common case (pre-commit, CI, a second run): nothing changed, nothing to load.
-        known = context_run.current(project)
+        known = context_run.current(project, last)
         if known is not None:
             tables, routes, warnings = known
             for warning in warnings:
                 warn(warning)
             echo(f"context is current ({tables} tables, {routes} routes)")
             return 0
-    plan = context_run.prepare(project, force=force)
+    plan = context_run.prepare(project, force=force, last=last)
     for warning in plan.warnings:
         warn(warning)
     summary = f"{plan.tables} tables, {plan.routes} routes"

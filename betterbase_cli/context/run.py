@@ -7,6 +7,7 @@ disk without importing a parser.  Otherwise the readers run, helped by the parse
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,13 +44,29 @@ def _unchanged(project: Project, quick: dict[str, Any]) -> bool:
     return all(schemainput.text_digest(project.root / rel) == d for rel, d in models)
 
 
-def current(project: Project) -> tuple[int, int, tuple[str, ...]] | None:
+@dataclass(frozen=True)
+class LastRun:
+    """The last run's record (the quick cache), checked once against the sources."""
+
+    record: dict[str, Any] | None
+    unchanged: bool  # every source has the hash the record holds; no file came or went
+
+
+def last_run(project: Project) -> LastRun:
+    record = cache.load_quick(project.root)
+    return LastRun(record, record is not None and _unchanged(project, record))
+
+
+def current(
+    project: Project, last: LastRun | None = None
+) -> tuple[int, int, tuple[str, ...]] | None:
     """(tables, routes, warnings) when no source changed since the last run and every context
     file on disk is what that run rendered; else None.  Loads no parser and no renderer."""
     from betterbase_cli.context.blocks import holds_block
 
-    quick = cache.load_quick(project.root)
-    if quick is None or not _unchanged(project, quick):
+    last = last or last_run(project)
+    quick = last.record
+    if quick is None or not last.unchanged:
         return None
     for path, content in quick["whole"]:
         if _read(project.root / path) != content:
@@ -76,24 +93,31 @@ def _from_quick(quick: dict[str, Any]) -> tuple[Rendered, tuple[str, ...]]:
     return rendered, tuple(quick["warnings"])
 
 
-def prepare(project: Project, force: bool = False) -> ContextPlan:
-    """Read the sources and plan every context file (writes nothing but bb's cache)."""
+def prepare(project: Project, force: bool = False, last: LastRun | None = None) -> ContextPlan:
+    """Read the sources and plan every context file (writes nothing but bb's cache).
+
+    ``last`` is what `current` already checked, so the sources are not hashed twice."""
     from betterbase_cli.context.plan import plan_files
 
-    quick = cache.load_quick(project.root)
-    if quick is not None and _unchanged(project, quick):
-        rendered, warnings = _from_quick(quick)
+    last = last or last_run(project)
+    if last.record is not None and last.unchanged:
+        rendered, warnings = _from_quick(last.record)
         return plan_files(project, rendered, warnings, force=force)
     from betterbase_cli.context import build
 
     reader = build.ContextReader(project)
+    # The renderer is cached with the reader (one pickle, so object identity holds): while the
+    # restored schema is the one it rendered, the tables are not rendered again.
+    renderer = build.Renderer()
     deep = cache.load(project.root)
     if deep is not None:
         reader.restore(deep)
+        if isinstance(deep.get("renderer"), build.Renderer):
+            renderer = deep["renderer"]
     inputs = reader.read()
-    rendered = build.render(project, inputs)
+    rendered = build.render(project, inputs, renderer)
     plan = plan_files(project, rendered, inputs.warnings, force=force)
-    cache.save(project.root, reader.state())
+    cache.save(project.root, {**reader.state(), "renderer": renderer})
     tables, routes, whole, blocks = rendered
     cache.save_quick(
         project.root,

@@ -23,14 +23,18 @@ def route_files(project: Project) -> dict[str, Path]:
     for top in roots:
         if not top.is_dir() or not top.is_relative_to(project.root):
             continue
+        # Relative paths are made by string, not Path.relative_to per file (this runs on every
+        # `bb context`); not by project.relative() either: that resolves symlinks, and messages
+        # should name the file as the user sees it.
+        base = "" if top == project.root else top.relative_to(project.root).as_posix() + "/"
+        cut = len(os.path.join(top, ""))
         for folder, dirs, names in os.walk(top):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+            sub = folder[cut:].replace(os.sep, "/")
+            prefix = f"{base}{sub}/" if sub else base
             for name in names:
                 if name.endswith(".py"):
-                    path = Path(folder, name)
-                    # Not project.relative(): that resolves symlinks, and messages should name
-                    # the file as the user sees it.
-                    found[path.relative_to(project.root).as_posix()] = path
+                    found[prefix + name] = Path(folder, name)
     return dict(sorted(found.items()))
 
 
