@@ -75,6 +75,8 @@ class ContextReader:
     _link_memo: tuple[tuple[tuple[str, str], ...], Any] | None = None
     schema_memo: tuple[tuple[tuple[str, str], ...], Any] | None = None
     fingerprint: str = ""  # hash of everything read: equal fingerprints, equal context
+    # --watch: re-parse only the edited part of a models file, rebuild only what it touched
+    incremental: Any = None  # pyincremental.IncrementalState
 
     def state(self) -> dict[str, Any]:
         """What the on-disk cache keeps between runs."""
@@ -173,7 +175,7 @@ class ContextReader:
     def read_schema(self) -> tuple[Schema, list[str], dict[str, str]]:
         from betterbase_cli.context import schemainput
 
-        return schemainput.read_schema(self.project, self.model_cache, self)
+        return schemainput.read_schema(self.project, self.model_cache, self, self.incremental)
 
     def is_model_file(self, rel: str) -> bool:
         if rel in self.model_cache:
@@ -518,11 +520,82 @@ def render_json(data: Mapping[str, Any], parts: Mapping[str, str] | None = None)
     return "{\n" + ",\n".join(items) + "\n}\n"
 
 
+# A table rendered: (its JSON data, JSON text, docs/schema.md section, AGENTS.md line).
+TablePart = tuple[dict[str, Any], str, str, str]
+
+
+def _render_table(schema: Schema, table: Table) -> TablePart:
+    return _render_table_item(table_json(schema, table))
+
+
+class _Template:
+    """A table's rendering with holes where its locations go (the table's, then each
+    column's), so a table that only moved in its file is not rendered again."""
+
+    def __init__(self, item: dict[str, Any], json: list[str], section: list[str], line: list[str]):
+        self.item, self.json, self.section, self.line = item, json, section, line
+
+    @staticmethod
+    def of(schema: Schema, table: Table) -> _Template | None:
+        """None when a location is missing or the text already holds a placeholder."""
+        import re
+
+        count = 1 + len(table.columns)
+        if table.location is None or any(c.location is None for c in table.columns):
+            return None
+        holes = [f"\0{i}\0" for i in range(count)]
+        item = table_json(schema, table)
+        item["location"] = holes[0]
+        for column, hole in zip(item["columns"], holes[1:], strict=True):
+            column["location"] = hole
+        _, json, section, line = _render_table_item(item)
+        raw = re.compile("\0([0-9]+)\0")
+        parts = (re.split(r"\\u0000([0-9]+)\\u0000", json), raw.split(section), raw.split(line))
+        found = [[int(i) for i in p[1::2]] for p in parts]
+        if found[0] != list(range(count)) or found[1] != [0] or found[2] != [0]:
+            return None
+        return _Template(item, *parts)
+
+    def fill(self, table: Table) -> TablePart:
+        values = [str_location(table.location) or ""]
+        values += [str_location(c.location) or "" for c in table.columns]
+        item = dict(self.item, location=values[0])
+        item["columns"] = [
+            dict(c, location=v) for c, v in zip(item["columns"], values[1:], strict=True)
+        ]
+        return (
+            item,
+            _fill(self.json, [_ENCODE(v)[1:-1] for v in values]),
+            _fill(self.section, values),
+            _fill(self.line, values),
+        )
+
+
+def _fill(parts: list[str], values: list[str]) -> str:
+    out = parts[:]
+    for i in range(1, len(out), 2):
+        out[i] = values[int(out[i])]
+    return "".join(out)
+
+
+def _render_table_item(item: dict[str, Any]) -> TablePart:
+    from betterbase_cli.context import markdown
+
+    section = "\n".join(markdown.table_section(item)) + "\n"
+    return item, dump(item, "    ", 2), section, markdown.table_line(item)
+
+
+_NO_TEMPLATE: Any = object()
+
+
 class Renderer:
     """Renders the context files.  `--watch` keeps one, so that while the schema object is the
-    same (most saves touch a route, not the models) the tables are not rendered again."""
+    same (most saves touch a route, not the models) the tables are not rendered again; with
+    ``templates``, a table that only moved in its file gets its new lines put into its old
+    text (a one-shot run renders every table directly)."""
 
-    def __init__(self) -> None:
+    def __init__(self, templates: bool = False) -> None:
+        self.use_templates = templates
         # id(route) -> (route, its JSON data, JSON line, docs/schema.md row, AGENTS.md line)
         self._routes: dict[int, tuple[routescan.Route, dict[str, Any], str, str, str]] = {}
         self._header: tuple[Project, tuple[dict[str, Any], str]] | None = None
@@ -530,8 +603,11 @@ class Renderer:
         self._tables: list[dict[str, Any]] = []
         self._tables_text = ""
         self._doc_tables = ""
-        # what a table's rendering depends on -> (its JSON data, JSON text, docs/schema.md text)
-        self._table_parts: dict[tuple[Any, ...], tuple[dict[str, Any], str, str]] = {}
+        self._table_lines: list[str] = []
+        # what a table's rendering shows but its locations -> the rendering with holes for them
+        self._templates: dict[tuple[Any, ...], _Template | None] = {}
+        # id(table) -> (the table, the foreign keys pointing at it, its rendering)
+        self._same: dict[int, tuple[Table, tuple[Any, ...], TablePart]] = {}
 
     def render(
         self, project: Project, inputs: ContextInput
@@ -546,6 +622,7 @@ class Renderer:
                 "[\n" + ",\n".join("    " + t[1] for t in tables) + "\n  ]" if tables else "[]"
             )
             self._doc_tables = "".join(t[2] for t in tables)
+            self._table_lines = [t[3] for t in tables]
             self._schema = inputs.schema
         if self._header is None or self._header[0] is not project:
             self._header = (project, (project_json(project), ai_prompt(project)))
@@ -561,37 +638,51 @@ class Renderer:
         ]
         if "cursor" in targets:
             whole.append(FileWrite(markdown.CURSOR_FILE, markdown.cursor_rules(data)))
-        return data, whole, markdown.block_files(data, targets, [r[4] for r in routes])
+        blocks = markdown.block_files(data, targets, [r[4] for r in routes], self._table_lines)
+        return data, whole, blocks
 
-    def _table_parts_of(self, schema: Schema) -> list[tuple[dict[str, Any], str, str]]:
+    def _table_parts_of(self, schema: Schema) -> list[TablePart]:
         """Each table rendered again only when something its rendering shows changed (a save
-        of the models usually changes one table)."""
-        from betterbase_cli.context import markdown
-
+        of the models usually changes one table; a table that only moved down the file gets
+        its new line numbers put into the text it had)."""
         incoming: dict[str, list[tuple[Any, ...]]] = {}
         for other in schema.tables:
             for fk in other.foreign_keys:
                 unique = len(fk.columns) == 1 and _single_unique(other, fk.columns[0])
                 incoming.setdefault(fk.ref_table, []).append((other.name, fk, unique))
-        cache: dict[tuple[Any, ...], tuple[dict[str, Any], str, str]] = {}
+        templates: dict[tuple[Any, ...], _Template | None] = {}
+        same: dict[int, tuple[Table, tuple[Any, ...], TablePart]] = {}
         out = []
         for table in schema.tables:
-            key = (
-                table,
-                table.location,
-                table.class_name,
-                table.relations,
-                tuple((c.default, c.python_type, c.location) for c in table.columns),
-                tuple(incoming.get(table.name, ())),
-            )
-            hit = self._table_parts.get(key)
-            if hit is None:
-                item = table_json(schema, table)
-                section = "\n".join(markdown.table_section(item)) + "\n"
-                hit = (item, dump(item, "    ", 2), section)
-            cache[key] = hit
-            out.append(hit)
-        self._table_parts = cache
+            refs = tuple(incoming.get(table.name, ()))
+            # The watcher's reader hands back the same Table object for a table it did not
+            # rebuild: then only what other tables say about it can have changed (and hashing
+            # the table for the key below would cost more than everything else).
+            known = self._same.get(id(table))
+            if known is not None and known[0] is table and known[1] == refs:
+                part = known[2]
+            else:
+                locations = (table.location, *(c.location for c in table.columns))
+                # Table equality ignores locations: the key holds what else the text shows.
+                key = (
+                    table,
+                    table.class_name,
+                    table.relations,
+                    tuple((c.default, c.python_type) for c in table.columns),
+                    refs,
+                    tuple(loc.path if loc is not None else None for loc in locations),
+                )
+                template = self._templates.get(key, _NO_TEMPLATE)
+                if template is _NO_TEMPLATE:
+                    template = _Template.of(schema, table) if self.use_templates else None
+                templates[key] = template
+                part = (
+                    template.fill(table) if template is not None else _render_table(schema, table)
+                )
+            same[id(table)] = (table, refs, part)
+            out.append(part)
+        self._templates = templates
+        self._same = same
         return out
 
     def _route_parts(

@@ -147,13 +147,17 @@ def plan_block(root: Path, rel: str, body: str) -> tuple[PlannedWrite, str | Non
 
 
 def block_files(
-    data: Mapping[str, Any], targets: Iterable[str], route_lines: list[str] | None = None
+    data: Mapping[str, Any],
+    targets: Iterable[str],
+    route_lines: list[str] | None = None,
+    table_lines: list[str] | None = None,
 ) -> dict[str, str]:
-    """{path: block body} for the Markdown files the project's AI targets ask for."""
+    """{path: block body} for the Markdown files the project's AI targets ask for (the lines of
+    tables and routes may come rendered already, from the watcher's renderer)."""
     wanted = set(targets)
     out: dict[str, str] = {}
     if wanted & {"agents", "claude"}:
-        out[AGENTS_FILE] = agents_block(data, route_lines)
+        out[AGENTS_FILE] = agents_block(data, route_lines, table_lines)
     if "claude" in wanted:
         out[CLAUDE_FILE] = "@AGENTS.md\n"
     if "copilot" in wanted:
@@ -244,7 +248,11 @@ def route_line(route: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def agents_block(data: Mapping[str, Any], route_lines: list[str] | None = None) -> str:
+def agents_block(
+    data: Mapping[str, Any],
+    route_lines: list[str] | None = None,
+    table_lines: list[str] | None = None,
+) -> str:
     tables, routes = data["tables"], data["routes"]
     lines = [
         f"## BetterBase project `{data['project']['name']}`",
@@ -262,7 +270,10 @@ def agents_block(data: Mapping[str, Any], route_lines: list[str] | None = None) 
         "`?` marks a nullable column, `→` a foreign key.",
     ]
     shown_tables = tables[:MAX_TABLE_LINES]
-    lines += [table_line(t) for t in shown_tables]
+    if table_lines is not None:
+        lines += table_lines[: len(shown_tables)]
+    else:
+        lines += [table_line(t) for t in shown_tables]
     if len(tables) > len(shown_tables):
         lines.append(f"- … and {len(tables) - len(shown_tables)} more tables in `docs/schema.md`")
     room = max(MAX_INDEX_LINES - len(shown_tables), 10)

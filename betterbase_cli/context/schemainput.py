@@ -16,6 +16,7 @@ from betterbase_cli.schema.sources import model_files, walk_models
 
 if TYPE_CHECKING:
     from betterbase_cli.schema.model import Schema
+    from betterbase_cli.schema.pyincremental import IncrementalState
 
 
 class SchemaMemo(Protocol):
@@ -23,17 +24,22 @@ class SchemaMemo(Protocol):
 
 
 def read_schema(
-    project: Project, cache: dict[str, tuple[str, Any]], memo: SchemaMemo | None = None
+    project: Project,
+    cache: dict[str, tuple[str, Any]],
+    memo: SchemaMemo | None = None,
+    incremental: IncrementalState | None = None,
 ) -> tuple[Schema, list[str], dict[str, str]]:
     """(schema, warnings as "path:line:col: message", {path: sha256}) for the project's models.
 
     ``memo.schema_memo`` keeps the last result with the (path, hash) of every file it read:
     when those files are unchanged the result is reused without parsing anything.
+    With ``incremental`` (the watcher's), a changed file is re-parsed only where it changed and
+    only the tables that can have changed are rebuilt.
     Raises SchemaParseError for a file that does not parse and SchemaError for a schema that
     does not hold together (a foreign key to a missing table, a duplicate table).
     """
     from betterbase_cli.schema import python_reader
-    from betterbase_cli.schema.pymodule import ModelsModule
+    from betterbase_cli.schema.pymodule import ModelsModule, reparse_models_file
 
     starts = model_files(project.schema_paths, project.root)
     if memo is not None and memo.schema_memo is not None:
@@ -51,14 +57,29 @@ def read_schema(
         digests[rel] = digest
         cached = cache.get(rel)
         if cached is None or cached[0] != digest:
-            cached = cache[rel] = (digest, python_reader.parse_models_file(text, rel))
+            if incremental is not None:
+                parsed = reparse_models_file(text, rel, cached[1] if cached else None)
+            else:
+                parsed = python_reader.parse_models_file(text, rel)
+            cached = cache[rel] = (digest, parsed)
         module: ModelsModule = cached[1]
         return module
 
     modules = {m.rel_path: m for m in walk_models(starts, project.root, parse)}
     for gone in set(cache) - set(modules):
         del cache[gone]
-    result = python_reader.build_schema(list(modules.values()))
+    if incremental is None:
+        result = python_reader.build_schema(list(modules.values()))
+    else:
+        from betterbase_cli.errors import SchemaError
+        from betterbase_cli.schema.pyincremental import build_schema_incremental
+
+        try:
+            result = build_schema_incremental(list(modules.values()), incremental)
+        except SchemaError:
+            # Its message names node lines: read again from scratch for the file's own lines.
+            python_reader.read_models(project.schema_paths, project.root)
+            raise
     warnings = [str(problem) for problem in result.problems]
     out = (result.schema, warnings, dict(result.sources))
     if memo is not None:

@@ -62,14 +62,14 @@ class Watcher:
         debounce: float = DEBOUNCE,
         force: bool = False,
     ) -> None:
-        from betterbase_cli.context.build import ContextReader, Renderer
+        from betterbase_cli.context.build import Renderer
 
         self.project = project
         self.on_event = on_event or (lambda event: None)
         self.debounce = debounce
         self.force = force
-        self.reader: ContextReader = ContextReader(project)
-        self.renderer: Renderer = Renderer()
+        self.reader: ContextReader = self._reader(project)
+        self.renderer: Renderer = Renderer(templates=True)
         self._written: dict[str, str] = {}  # path -> content bb last wrote or found current
         self._pending = _Pending()
         self._lock = threading.Lock()
@@ -81,6 +81,13 @@ class Watcher:
         self._warned: set[str] = set()
 
     # --- regenerating ------------------------------------------------------------------------
+
+    @staticmethod
+    def _reader(project: Project) -> ContextReader:
+        from betterbase_cli.context.build import ContextReader
+        from betterbase_cli.schema.pyincremental import IncrementalState
+
+        return ContextReader(project, incremental=IncrementalState())
 
     def refresh(self, changed: Iterable[str] | None = None, started: float | None = None) -> None:
         """Regenerate from the files in ``changed`` (project-relative; None: everything)."""
@@ -96,8 +103,8 @@ class Watcher:
         try:
             if changed is None:
                 self.project = load_project(self.project.root)
-                self.reader = build.ContextReader(self.project)
-                self.renderer = build.Renderer()
+                self.reader = self._reader(self.project)
+                self.renderer = build.Renderer(templates=True)
                 self._written.clear()
             inputs = self.reader.read(changed)
             read_done = time.perf_counter()

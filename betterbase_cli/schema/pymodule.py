@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -31,6 +32,39 @@ def module_name(rel_path: str) -> str:
     return ".".join(p for p in parts if p)
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """Top-level statements of a file and the lines up to the next chunk (--watch re-parses only
+    the chunks an edit touched).  Its nodes keep the line numbers they were parsed with
+    (``vstart`` is their first line); `LineMap` says where those lines are now."""
+
+    text: str
+    vstart: int  # line number of the chunk's first line in its nodes
+    statements: tuple[ast.stmt, ...]
+
+    @property
+    def line_count(self) -> int:
+        return self.text.count("\n") + (0 if self.text.endswith("\n") or not self.text else 1)
+
+
+@dataclass(frozen=True)
+class LineMap:
+    """Node line numbers -> lines in the file, for a module assembled from chunks parsed at
+    different times.  Chunks own disjoint ranges of node lines (``starts`` ascending)."""
+
+    starts: tuple[int, ...]
+    shifts: tuple[int, ...]  # add to a node line of the chunk starting at starts[i]
+
+    def real(self, line: int) -> int:
+        i = bisect_right(self.starts, line) - 1
+        return line + self.shifts[i] if i >= 0 else line
+
+    def chunk_of(self, line: int) -> int:
+        """The first node line of the chunk a node line belongs to (0: before every chunk)."""
+        i = bisect_right(self.starts, line) - 1
+        return self.starts[i] if i >= 0 else 0
+
+
 @dataclass(frozen=True, eq=False)
 class ModelsModule:
     """What bb needs from one file; pure data, so it can be cached by the text's hash."""
@@ -50,6 +84,15 @@ class ModelsModule:
     statements: tuple[ast.stmt, ...] = field(default=(), repr=False)
     # absolute names of every module imported (the reader follows those inside the project)
     imported_modules: tuple[str, ...] = ()
+    # --watch: the file's chunks and where their node lines are now (None: nodes carry the
+    # file's own line numbers)
+    chunks: tuple[Chunk, ...] = field(default=(), repr=False)
+    lines: LineMap | None = field(default=None, repr=False)
+    next_line: int = 0  # first node line no chunk uses (for the next re-parsed chunk)
+
+    def line(self, node_line: int) -> int:
+        """The file's line number of a node line."""
+        return node_line if self.lines is None else self.lines.real(node_line)
 
     @property
     def is_package(self) -> bool:
@@ -101,18 +144,33 @@ def _resolve_relative(module: str, is_package: bool, level: int, name: str | Non
     return base
 
 
+def _syntax_error(exc: SyntaxError, rel_path: str) -> SchemaParseError:
+    return SchemaParseError(
+        rel_path,
+        exc.lineno or 1,
+        exc.offset or 1,
+        f"the models do not parse: {exc.msg}",
+        hint="fix the Python syntax; bb reads this file as text",
+    )
+
+
 @lru_cache(maxsize=256)
 def _parse(text: str, rel_path: str) -> ModelsModule:
     try:
         tree = ast.parse(text, filename=rel_path)
     except SyntaxError as exc:
-        raise SchemaParseError(
-            rel_path,
-            exc.lineno or 1,
-            exc.offset or 1,
-            f"the models do not parse: {exc.msg}",
-            hint="fix the Python syntax; bb reads this file as text",
-        ) from None
+        raise _syntax_error(exc, rel_path) from None
+    return _assemble(rel_path, text, tree.body)
+
+
+def _assemble(
+    rel_path: str,
+    text: str,
+    body: Sequence[ast.stmt],
+    chunks: tuple[Chunk, ...] = (),
+    lines: LineMap | None = None,
+    next_line: int = 0,
+) -> ModelsModule:
     module = module_name(rel_path)
     is_package = rel_path.endswith("__init__.py")
     imports: dict[str, str] = {}
@@ -120,7 +178,7 @@ def _parse(text: str, rel_path: str) -> ModelsModule:
     classes: dict[str, ast.ClassDef] = {}
     assigns: dict[str, ast.expr] = {}
     imported: list[str] = []
-    statements = tuple(_top_level(tree.body))
+    statements = tuple(_top_level(list(body)))
     for stmt in statements:
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
@@ -160,16 +218,134 @@ def _parse(text: str, rel_path: str) -> ModelsModule:
         rel_path=rel_path,
         module=module,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        tree=tree,
+        tree=ast.Module(body=list(body), type_ignores=[]),
         imports=imports,
         star_imports=tuple(stars),
         classes=classes,
         assigns=assigns,
         statements=statements,
         imported_modules=tuple(dict.fromkeys(imported)),
+        chunks=chunks,
+        lines=lines,
+        next_line=next_line,
     )
 
 
 def parse_models_file(text: str, rel_path: str) -> ModelsModule:
     """Parse one models file (pure; cached by content).  A syntax error is a SchemaParseError."""
     return _parse(text, rel_path)
+
+
+# --- re-parsing only what an edit touched (--watch) ---------------------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines with their endings, split on "\\n" only (as the tokenizer counts lines;
+    str.splitlines would also split on form feeds and other separators)."""
+    parts = text.split("\n")
+    out = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
+def _group(lines: list[str], body: Sequence[ast.stmt], vshift: int) -> list[Chunk]:
+    """Cut parsed lines into chunks at statement starts that no earlier statement spans.
+
+    ``body`` holds the statements of ``lines`` with their line numbers raised by ``vshift``.
+    The first chunk starts at the first line (comments and blank lines before a statement
+    belong to it); each chunk runs to the next chunk's first line.
+    """
+    groups: list[tuple[int, list[ast.stmt]]] = []  # (first line, statements), 1-based
+    reach = 0
+    for stmt in body:
+        first = stmt.lineno - vshift
+        decorators = getattr(stmt, "decorator_list", ())
+        if decorators:
+            first = min(first, *(d.lineno - vshift for d in decorators))
+        if groups and first <= reach:
+            groups[-1][1].append(stmt)
+        else:
+            groups.append((first, [stmt]))
+        reach = max(reach, (stmt.end_lineno or stmt.lineno) - vshift)
+    if not groups:
+        return [Chunk("".join(lines), 1 + vshift, ())] if lines else []
+    if groups[0][0] != 1:
+        groups[0] = (1, groups[0][1])
+    chunks = []
+    for i, (first, statements) in enumerate(groups):
+        end = groups[i + 1][0] if i + 1 < len(groups) else len(lines) + 1
+        chunks.append(Chunk("".join(lines[first - 1 : end - 1]), first + vshift, tuple(statements)))
+    return chunks
+
+
+def _chunked(rel_path: str, text: str, chunks: list[Chunk], next_line: int) -> ModelsModule:
+    starts: list[tuple[int, int]] = []
+    real = 1
+    for chunk in chunks:
+        starts.append((chunk.vstart, real - chunk.vstart))
+        real += chunk.line_count
+    starts.sort()
+    lines = LineMap(tuple(s for s, _ in starts), tuple(d for _, d in starts))
+    body = [stmt for chunk in chunks for stmt in chunk.statements]
+    return _assemble(rel_path, text, body, tuple(chunks), lines, next_line)
+
+
+def _parse_chunked(text: str, rel_path: str) -> ModelsModule:
+    whole = _parse(text, rel_path)
+    lines = _lines(text)
+    return _chunked(rel_path, text, _group(lines, whole.tree.body, 0), len(lines) + 1)
+
+
+def reparse_models_file(text: str, rel_path: str, previous: ModelsModule | None) -> ModelsModule:
+    """parse_models_file for a file whose ``previous`` version was parsed by this function:
+    re-parses only the chunks the edit touched and keeps the others' nodes (same objects, so
+    what the reader derived from them can be reused).
+
+    The chunks before and after the edit are whole statements whose text did not change, so
+    the file parses exactly as the edited region parsed alone between them.  When the region
+    does not parse alone (an indented first line, an `else:`), the whole file is parsed.
+    """
+    if previous is None or not previous.chunks:
+        return _parse_chunked(text, rel_path)
+    old = previous.chunks
+    old_lines = _lines("".join(c.text for c in old))
+    new_lines = _lines(text)
+    limit = min(len(old_lines), len(new_lines))
+    prefix = 0
+    while prefix < limit and old_lines[prefix] == new_lines[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old_lines[-1 - suffix] == new_lines[-1 - suffix]:
+        suffix += 1
+    starts = []
+    line = 1
+    for chunk in old:
+        starts.append(line)
+        line += chunk.line_count
+    first = 0  # the first chunk not wholly inside the unchanged prefix
+    while first < len(old) and starts[first] + old[first].line_count - 1 <= prefix:
+        first += 1
+    after = len(old)  # the first chunk of the unchanged suffix
+    while after > first and starts[after - 1] > len(old_lines) - suffix:
+        after -= 1
+    if first == len(old) and len(old_lines) == len(new_lines):
+        return _chunked(rel_path, text, list(old), previous.next_line)  # the same text
+    begin = starts[first] if first < len(old) else len(old_lines) + 1
+    end = (
+        (starts[after] if after < len(old) else len(old_lines) + 1)
+        + len(new_lines)
+        - len(old_lines)
+    )
+    region = new_lines[begin - 1 : end - 1]
+    try:
+        tree = ast.parse("".join(region), filename=rel_path)
+    except SyntaxError:
+        return _parse_chunked(text, rel_path)  # raises the error with the file's own lines
+    vshift = previous.next_line - 1
+    if vshift:
+        for stmt in tree.body:
+            ast.increment_lineno(stmt, vshift)
+    middle = _group(region, tree.body, vshift)
+    chunks = [*old[:first], *middle, *old[after:]]
+    return _chunked(rel_path, text, chunks, previous.next_line + len(region) + 1)

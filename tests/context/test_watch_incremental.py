@@ -1,0 +1,92 @@
+"""The watcher rebuilds only what a save touched (re-parsed chunks, reused tables, templates for
+tables that only moved): after every save its context files must be exactly what a fresh,
+uncached run renders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from betterbase_cli.context import build
+from betterbase_cli.context.watch import Watcher, WatchEvent
+from betterbase_cli.project import load_project
+
+Edit = Callable[[str], str]
+
+
+def fresh_files(root: Path) -> dict[str, str]:
+    """{path: text} a run with no caches would leave on disk for the context files."""
+    project = load_project(root)
+    inputs = build.ContextReader(project).read()
+    plan = build.plan_context(project, inputs)
+    return {w.path: w.content for w in plan.writes}
+
+
+def add_columns(class_line: str, *columns: str) -> Edit:
+    def edit(text: str) -> str:
+        lines = text.split("\n")
+        at = lines.index(class_line) + 2
+        lines[at:at] = [f"    {c}" for c in columns]
+        return "\n".join(lines)
+
+    return edit
+
+
+def drop_class(class_line: str) -> Edit:
+    def edit(text: str) -> str:
+        lines = text.split("\n")
+        at = lines.index(class_line)
+        end = at + 1
+        while end < len(lines) and not lines[end].startswith("class "):
+            end += 1
+        return "\n".join(lines[:at] + lines[end:])
+
+    return edit
+
+
+def append(source: str) -> Edit:
+    return lambda text: text + source
+
+
+def replace(old: str, new: str) -> Edit:
+    def edit(text: str) -> str:
+        assert old in text
+        return text.replace(old, new, 1)
+
+    return edit
+
+
+MODELS = "app/db/schema.py"
+ROUTER = "app/routes/posts.py"
+SAVES: list[tuple[str, Edit]] = [
+    # a column in the middle of the file: every table below moves down
+    (MODELS, add_columns("class Comments(TimestampMixin, Base):", "note: Mapped[str | None]")),
+    (MODELS, add_columns("class Comments(TimestampMixin, Base):", "rank: Mapped[int] = mapped_column(default=0)")),
+    (MODELS, append('\n\nclass Badge(Base):\n    __tablename__ = "badges"\n\n    id: Mapped[int] = mapped_column(primary_key=True)\n')),
+    (MODELS, add_columns("class Badge(Base):", 'owner_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))')),
+    # a table that did not change gains a relation (a foreign key that points at it)
+    (MODELS, add_columns("class Badge(Base):", 'tag_id: Mapped[int | None] = mapped_column(ForeignKey("tags.id"))')),
+    (MODELS, drop_class("class Comments(TimestampMixin, Base):")),  # tables move up
+    (MODELS, replace("class TimestampMixin:", "class TimestampMixin:\n    touched: Mapped[int | None] = mapped_column()\n")),
+    (MODELS, replace('__tablename__ = "badges"', '__tablename__ = "badge_list"')),
+    (MODELS, replace("class Badge(Base):", "class Badge(Base):\n    # a comment\n")),
+    (ROUTER, append('\n\n@router.get("/feed")\ndef feed() -> None: ...\n')),
+    (ROUTER, replace("    limit: int = 20,", "    limit: int = 25,\n    extra: int = 0,")),
+    (MODELS, replace("class Badge(Base):", "class Badge(TimestampMixin, Base):")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("stop", range(1, len(SAVES) + 1))
+def test_each_save_writes_what_a_fresh_run_writes(sample: Path, stop: int) -> None:
+    events: list[WatchEvent] = []
+    watcher = Watcher(load_project(sample), events.append)
+    watcher.refresh(None)
+    for rel, edit in SAVES[:stop]:
+        path = sample / rel
+        path.write_text(edit(path.read_text()))
+        watcher.refresh({rel})
+        assert events[-1].kind in ("written", "current"), events[-1]
+    for rel, text in fresh_files(sample).items():
+        assert (sample / rel).read_text() == text, rel
