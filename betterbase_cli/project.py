@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +48,34 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-@dataclass(frozen=True)
 class Project:
-    """A BetterBase project on disk and its settings."""
+    """A BetterBase project on disk and its settings (read-only).
+
+    A plain class, not a dataclass: `bb context --check` runs on every commit and needs nothing
+    else that imports dataclasses, which would be a tenth of its time.
+    """
 
     root: Path
-    config: dict[str, Any] = field(repr=False)
+    config: dict[str, Any]
+
+    def __init__(self, root: Path, config: dict[str, Any]) -> None:
+        self.__dict__.update(root=root, config=config)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a Project is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a Project is read-only")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Project):
+            return NotImplemented
+        return (self.root, self.config) == (other.root, other.config)
+
+    __hash__ = None  # type: ignore[assignment]  # config is a dict: unhashable, as it always was
+
+    def __repr__(self) -> str:
+        return f"Project(root={self.root!r})"
 
     # -- settings, each with the default `bb init` writes -------------------------------------
 

@@ -66,8 +66,11 @@ def save(root: Path, state: dict[str, Any]) -> None:
         return
     import pickle
 
-    data = {**state, "stamp": _stamp()}
-    _write(cache_file(root), pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    try:
+        data = pickle.dumps({**state, "stamp": _stamp()}, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # something that does not pickle: run without a cache, never fail
+        return
+    _write(cache_file(root), data)
 
 
 def load_quick(root: Path) -> dict[str, Any] | None:

@@ -63,3 +63,12 @@ def decode(rel: str, data: bytes) -> str:
 def file_digest(path: Path) -> str:
     """sha256 of a file's bytes, as recorded for route modules."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def text_digest(path: Path) -> str | None:
+    """sha256 of a file's text (newlines as Python reads them), as recorded for models files;
+    None when it cannot be read.  The same hash as schemainput.text_digest."""
+    try:
+        return sha256(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -42,6 +42,9 @@ REFERENTIAL_ACTIONS = ("CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACT
 MAX_IDENTIFIER = 63
 
 
+# Every class has a docstring: without one, @dataclass makes one with inspect.signature at import.
+
+
 @dataclass(frozen=True)
 class Location:
     """Where something was declared: a project-relative POSIX path and a 1-based line."""
@@ -56,6 +59,8 @@ class Location:
 
 @dataclass(frozen=True)
 class ColumnType:
+    """A canonical column type (one of TYPE_NAMES) and its parameters."""
+
     name: str
     length: int | None = None
     precision: int | None = None
@@ -78,6 +83,8 @@ class ColumnType:
 
 @dataclass(frozen=True)
 class Column:
+    """A table column as the database sees it, plus where and how Python declares it."""
+
     name: str
     type: ColumnType
     nullable: bool = True
@@ -94,6 +101,8 @@ class Column:
 
 @dataclass(frozen=True)
 class ForeignKey:
+    """A foreign key constraint: ``columns`` reference ``ref_columns`` of ``ref_table``."""
+
     name: str
     columns: tuple[str, ...]
     ref_table: str
@@ -104,6 +113,8 @@ class ForeignKey:
 
 @dataclass(frozen=True)
 class Index:
+    """A named index over some columns."""
+
     name: str
     columns: tuple[str, ...]
     unique: bool = False
@@ -111,12 +122,16 @@ class Index:
 
 @dataclass(frozen=True)
 class UniqueConstraint:
+    """A named unique constraint over some columns."""
+
     name: str
     columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class CheckConstraint:
+    """A named check constraint and its SQL expression."""
+
     name: str
     expression: str
 
@@ -133,6 +148,8 @@ class Relation:
 
 @dataclass(frozen=True)
 class Table:
+    """A table: columns, keys and constraints; ORM-only details do not count for equality."""
+
     name: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
@@ -180,6 +197,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Enum:
+    """A named enum type and its values."""
+
     name: str
     values: tuple[str, ...]
     # The Python class it came from, when it came from one.
@@ -189,6 +208,8 @@ class Enum:
 
 @dataclass(frozen=True)
 class Schema:
+    """Every table and enum of a database, each sorted by name."""
+
     tables: tuple[Table, ...] = ()
     enums: tuple[Enum, ...] = ()
 
