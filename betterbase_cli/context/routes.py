@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from betterbase_cli.schema.model import Location
 
@@ -721,60 +723,159 @@ def scan_module(text: str, rel_path: str) -> ModuleScan:
 
 
 # --- linking modules into routes ---------------------------------------------------------------
+#
+# A link is split by what each part depends on, so that a relink after one saved file redoes
+# only what that file can change: the router tree (every module's imports, routers and
+# includes), each module's route definitions grouped by router, and the routes of each (module,
+# router, mount) group.  A cached part records the modules it consulted and is dropped when one
+# of them changes; the result is the same as a link without the memo (the tests check that).
+
+SortKey = tuple[str, str, str, int]
+_CACHE_LIMIT = 50_000  # names kept by resolve/auth_of across links: clear them past this
 
 
-# A memo entry of make_routes: the RouteDef it was made from, the routes, and the modules (with
-# the scan and class index objects) that were consulted; it is valid while those are the same.
-_MemoEntry = tuple["ModuleScan", tuple["Route", ...], dict[str, tuple[object, object]]]
-RouteMemo = dict[tuple[int, str, str, tuple["DepRef", ...], tuple[str, ...]], _MemoEntry]
+@dataclass(frozen=True, eq=False)
+class _Mount:
+    """Where a router is served: the prefix, dependencies and tags gathered from the root down.
+    The linker keeps one object per value, so group keys hash and compare by identity."""
+
+    prefix: str
+    deps: tuple[DepRef, ...]
+    tags: tuple[str, ...]
 
 
 @dataclass
-class _Linker:
-    scans: Mapping[str, ModuleScan]
-    package: str
-    classes: Mapping[str, Mapping[str, tuple[str, ...]]]  # module -> class -> base names
-    memo: RouteMemo = field(default_factory=dict)
-    warnings: list[ScanWarning] = field(default_factory=list)
-    routers: dict[str, tuple[ModuleScan, RouterDef]] = field(default_factory=dict)
-    # Memos for this link: a few hundred routes use only a handful of distinct names.  Each
-    # result keeps the modules it consulted, so routes made from it know what they depend on.
-    _resolved: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
-    _auth: dict[tuple[DepRef, ...], tuple[tuple[str | None, tuple[str, ...]], frozenset[str]]] = (
-        field(default_factory=dict)
-    )
-    _touched: set[str] = field(default_factory=set)
-    _used: RouteMemo = field(default_factory=dict)
+class _Tree:
+    """The routers and where each is mounted, which depends on every module's imports, routers,
+    includes and router factories (`_shape`) but not on its routes."""
 
-    def __post_init__(self) -> None:
-        for scan in self.scans.values():
-            for name, router in scan.routers.items():
-                self.routers[f"{scan.module}.{name}"] = (scan, router)
-        self.opaque: dict[str, tuple[ModuleScan, str, int]] = {}  # routers with no known prefix
-        for scan in self.scans.values():
-            for name, (factory, line, made) in scan.made.items():
-                module, _, function = self.resolve(factory).rpartition(".")
-                maker = self.scans.get(module)
-                if maker is None or function not in maker.factories:
-                    continue
-                if made is None:
-                    self.opaque[f"{scan.module}.{name}"] = (scan, function, line)
-                else:
-                    self.routers[f"{scan.module}.{name}"] = (scan, made)
+    routers: dict[str, tuple[ModuleScan, RouterDef]] = field(default_factory=dict)
+    opaque: dict[str, tuple[ModuleScan, str, int]] = field(default_factory=dict)  # no prefix
+    mounts: list[tuple[str, _Mount]] = field(default_factory=list)  # walk order from the roots
+    reached: set[str] = field(default_factory=set)
+    warnings: list[ScanWarning] = field(default_factory=list)
+    by_value: dict[tuple[str, tuple[DepRef, ...], tuple[str, ...]], _Mount] = field(
+        default_factory=dict
+    )
+
+
+@dataclass(frozen=True)
+class _Owned:
+    """One module's route definitions grouped by the router they are declared on."""
+
+    scan: ModuleScan
+    tree: _Tree
+    groups: dict[str, list[RouteDef]]
+    skipped: dict[str, int]  # opaque router -> routes left out
+    warnings: list[ScanWarning]
+    layout: tuple[object, ...]  # what the link reads besides the route definitions themselves
+
+
+@dataclass(frozen=True)
+class _Group:
+    """The routes one module declares on one router at one mount, and the modules consulted."""
+
+    scan: ModuleScan
+    defs: list[RouteDef]
+    routes: tuple[Route, ...]
+    touched: frozenset[str]
+
+
+_GroupKey = tuple[str, str, _Mount]  # (module, router, mount)
+_Resolved = dict[str, tuple[str, frozenset[str]]]
+_AuthMemo = dict[tuple[DepRef, ...], tuple[tuple[str | None, tuple[str, ...]], frozenset[str]]]
+_Memo = TypeVar("_Memo", _Resolved, _AuthMemo)
+
+
+@dataclass
+class _LinkState:
+    """What one link leaves for the next: its inputs, the cached parts and the sorted routes."""
+
+    package: str = ""
+    scans: Mapping[str, ModuleScan] = field(default_factory=dict)
+    classes: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    tree: _Tree | None = None
+    owned: dict[str, _Owned] = field(default_factory=dict)
+    groups: dict[_GroupKey, _Group] = field(default_factory=dict)
+    resolved: _Resolved = field(default_factory=dict)
+    auth: _AuthMemo = field(default_factory=dict)
+    # The routes by sort key, the keys sorted, and the routes in that order.  `exact` says no two
+    # groups made routes with the same key (the walk's last one wins then), so a group's routes
+    # can be swapped in place; otherwise the next link sorts again.
+    by_key: dict[SortKey, Route] = field(default_factory=dict)
+    keys: list[SortKey] = field(default_factory=list)
+    ordered: list[Route] = field(default_factory=list)
+    exact: bool = False
+    routes: tuple[Route, ...] | None = None
+    warnings: tuple[ScanWarning, ...] = ()
+
+
+# The caller keeps one between links (an empty dict to start); link_routes keeps its state in it.
+RouteMemo = dict[str, _LinkState]
+_LAST = "last"
+
+
+def _shape(scan: ModuleScan) -> tuple[object, ...]:
+    """What the router tree reads of a module."""
+    return (scan.path, scan.imports, scan.routers, scan.includes, scan.made, scan.factories)
+
+
+class _Linker:
+    def __init__(
+        self,
+        scans: Mapping[str, ModuleScan],
+        package: str,
+        classes: Mapping[str, Mapping[str, tuple[str, ...]]],
+        last: _LinkState | None,
+    ) -> None:
+        self.scans = scans
+        self.classes = classes  # module -> class -> base names, for modules not scanned
+        self.last = last if last is not None and last.package == package else _LinkState()
+        self.state = _LinkState(package, scans, classes)
+        self.changed = self._changed()
+        # Memos of resolve() and auth_of(): a few hundred routes use a handful of distinct names.
+        # Each result keeps the modules it consulted, so routes made from it know what they
+        # depend on (`_touched` collects them while a group is made).
+        self.resolved = self.state.resolved = self._keep(self.last.resolved)
+        self.auth = self.state.auth = self._keep(self.last.auth)
+        self._touched: set[str] | None = None
+
+    def _changed(self) -> set[str]:
+        """Modules whose scan or class index is not the one the last link saw."""
+        last = self.last
+        changed = {m for m, scan in self.scans.items() if last.scans.get(m) is not scan}
+        changed.update(m for m in last.scans if m not in self.scans)
+        changed.update(m for m, index in self.classes.items() if last.classes.get(m) is not index)
+        changed.update(m for m in last.classes if m not in self.classes)
+        return changed
+
+    def _keep(self, memo: _Memo) -> _Memo:
+        """The memo without the results that consulted a changed module."""
+        if len(memo) > _CACHE_LIMIT:
+            memo.clear()
+        if not self.changed:
+            return memo
+        stale = [key for key, (_, touched) in memo.items() if not touched.isdisjoint(self.changed)]
+        for key in stale:
+            del memo[key]
+        return memo
 
     def consult(self, module: str) -> ModuleScan | None:
-        self._touched.add(module)
+        if self._touched is not None:
+            self._touched.add(module)
         return self.scans.get(module)
 
     def resolve(self, qualified: str) -> str:
         """Follow imports through scanned modules to where a name is defined."""
-        hit = self._resolved.get(qualified)
+        hit = self.resolved.get(qualified)
         if hit is None:
-            outer, self._touched = self._touched, set()
+            touched: set[str] = set()
+            outer, self._touched = self._touched, touched
             result = self._resolve(qualified)
-            hit = self._resolved[qualified] = (result, frozenset(self._touched))
+            hit = self.resolved[qualified] = (result, frozenset(touched))
             self._touched = outer
-        self._touched |= hit[1]
+        if self._touched is not None:
+            self._touched |= hit[1]
         return hit[0]
 
     def _resolve(self, qualified: str) -> str:
@@ -792,13 +893,15 @@ class _Linker:
         return qualified
 
     def auth_of(self, deps: tuple[DepRef, ...]) -> tuple[str | None, tuple[str, ...]]:
-        hit = self._auth.get(deps)
+        hit = self.auth.get(deps)
         if hit is None:
-            outer, self._touched = self._touched, set()
+            touched: set[str] = set()
+            outer, self._touched = self._touched, touched
             result = self._auth_of(deps)
-            hit = self._auth[deps] = (result, frozenset(self._touched))
+            hit = self.auth[deps] = (result, frozenset(touched))
             self._touched = outer
-        self._touched |= hit[1]
+        if self._touched is not None:
+            self._touched |= hit[1]
         return hit[0]
 
     def _auth_of(self, deps: Iterable[DepRef]) -> tuple[str | None, tuple[str, ...]]:
@@ -852,46 +955,44 @@ class _Linker:
             return False
         return any(b.rsplit(".", 1)[-1] in ("Enum", "StrEnum", "IntEnum") for b in bases)
 
-    def routes_of(
-        self,
-        scan: ModuleScan,
-        owner: str,
-        defs: list[RouteDef],
-        mount: tuple[str, tuple[DepRef, ...], tuple[str, ...]],
-    ) -> tuple[Route, ...]:
-        """The routes one module declares on one router at one mount point, memoised across
-        links while the modules they consulted are unchanged (one check per module, not route)."""
-        key = (id(scan), owner, *mount)
-        hit = self.memo.get(key)
+    # the router tree
+
+    def tree(self) -> _Tree:
+        last = self.last.tree
         if (
-            hit is not None
-            and hit[0] is scan
+            last is not None
+            and self.last.scans.keys() == self.scans.keys()
             and all(
-                self.scans.get(m) is s and self.classes.get(m) is c for m, (s, c) in hit[2].items()
+                _shape(self.scans[m]) == _shape(self.last.scans[m])
+                for m in self.changed
+                if m in self.scans
             )
         ):
-            self._used[key] = hit
-            return hit[1]
-        outer, self._touched = self._touched, {scan.module}
-        prefix, deps, tags = mount
-        made = tuple(r for d in defs for r in self.make_routes(scan, d, prefix, deps, tags))
-        touched: dict[str, tuple[object, object]] = {
-            m: (self.scans.get(m), self.classes.get(m)) for m in self._touched
-        }
-        self._touched = outer
-        self._used[key] = (scan, made, touched)
-        return made
-
-    def link(self) -> RouteScan:
+            return last
+        tree = _Tree()
+        routers, opaque = tree.routers, tree.opaque
+        for scan in self.scans.values():
+            for name, router in scan.routers.items():
+                routers[f"{scan.module}.{name}"] = (scan, router)
+        for scan in self.scans.values():
+            for name, (factory, line, made) in scan.made.items():
+                module, _, function = self.resolve(factory).rpartition(".")
+                maker = self.scans.get(module)
+                if maker is None or function not in maker.factories:
+                    continue
+                if made is None:
+                    opaque[f"{scan.module}.{name}"] = (scan, function, line)
+                else:
+                    routers[f"{scan.module}.{name}"] = (scan, made)
         children: dict[str, list[tuple[ModuleScan, IncludeDef]]] = {}
         for scan in self.scans.values():
             for include in scan.includes:
                 parent = self.resolve(include.parent)
                 child = self.resolve(include.child)
-                if child in self.opaque:
+                if child in opaque:
                     continue  # said once, where the router is made
-                if child not in self.routers:
-                    self.warnings.append(
+                if child not in routers:
+                    tree.warnings.append(
                         ScanWarning(
                             scan.path,
                             include.line,
@@ -900,8 +1001,8 @@ class _Linker:
                         )
                     )
                     continue
-                if parent not in self.routers:
-                    self.warnings.append(
+                if parent not in routers:
+                    tree.warnings.append(
                         ScanWarning(
                             scan.path,
                             include.line,
@@ -914,31 +1015,162 @@ class _Linker:
                     (scan, IncludeDef(parent, child, include.prefix, include.dependencies,
                                       include.tags, include.line))
                 )  # fmt: skip
-        own: dict[str, dict[str, tuple[ModuleScan, list[RouteDef]]]] = {}
-        skipped: dict[str, int] = {}
-        for scan in self.scans.values():
-            for route in scan.routes:
-                owner = self.resolve(route.router)
-                if owner in self.opaque:
-                    skipped[owner] = skipped.get(owner, 0) + 1
-                    continue
-                if owner not in self.routers:
-                    if scan.uses_fastapi:
-                        self.warnings.append(
-                            ScanWarning(
-                                scan.path,
-                                route.line,
-                                f"route `{route.function}` is declared on `{route.router}`, which "
-                                "is not a FastAPI app or APIRouter bb can find; left out",
-                            )
-                        )
-                    continue
-                group = own.setdefault(owner, {}).setdefault(scan.module, (scan, []))
-                group[1].append(route)
+        apps = sorted(q for q, (_, r) in routers.items() if r.kind == "app")
+        roots = apps or sorted(
+            q for q in routers if not any(q == i.child for v in children.values() for _, i in v)
+        )
+        for root in roots:
+            _, router = routers[root]
+            mount = self.mount(tree, router.prefix, router.dependencies, router.tags)
+            self.walk(tree, children, root, mount, (root,))
+        if not apps and routers:
+            tree.warnings.append(
+                ScanWarning(
+                    next(iter(routers.values()))[0].path,
+                    1,
+                    "no FastAPI() app found; routes are listed as their routers declare them",
+                )
+            )
+        return tree
 
+    def mount(
+        self, tree: _Tree, prefix: str, deps: tuple[DepRef, ...], tags: tuple[str, ...]
+    ) -> _Mount:
+        """The one _Mount of this value, the last tree's when it had one (so groups are found)."""
+        value = (prefix, deps, tags)
+        found = tree.by_value.get(value)
+        if found is None:
+            last = self.last.tree
+            found = last.by_value.get(value) if last is not None else None
+            found = tree.by_value[value] = found or _Mount(prefix, deps, tags)
+        return found
+
+    def walk(
+        self,
+        tree: _Tree,
+        children: Mapping[str, list[tuple[ModuleScan, IncludeDef]]],
+        qualified: str,
+        mount: _Mount,
+        stack: tuple[str, ...],
+    ) -> None:
+        tree.mounts.append((qualified, mount))
+        tree.reached.add(qualified)
+        for scan, include in children.get(qualified, ()):
+            if include.child in stack:
+                tree.warnings.append(
+                    ScanWarning(scan.path, include.line, "a router includes itself; cycle ignored")
+                )
+                continue
+            _, child = tree.routers[include.child]
+            inner = self.mount(
+                tree,
+                mount.prefix + include.prefix + child.prefix,
+                mount.deps + include.dependencies + child.dependencies,
+                mount.tags + include.tags + child.tags,
+            )
+            self.walk(tree, children, include.child, inner, (*stack, include.child))
+
+    # each module's routes by router
+
+    def owned(self, scan: ModuleScan, tree: _Tree) -> _Owned:
+        hit = self.last.owned.get(scan.module)
+        if hit is not None and hit.scan is scan and hit.tree is tree:
+            return hit
+        groups: dict[str, list[RouteDef]] = {}
+        skipped: dict[str, int] = {}
+        warnings: list[ScanWarning] = []
+        for route in scan.routes:
+            owner = self.resolve(route.router)
+            if owner in tree.opaque:
+                skipped[owner] = skipped.get(owner, 0) + 1
+            elif owner in tree.routers:
+                groups.setdefault(owner, []).append(route)
+            elif scan.uses_fastapi:
+                warnings.append(
+                    ScanWarning(
+                        scan.path,
+                        route.line,
+                        f"route `{route.function}` is declared on `{route.router}`, which "
+                        "is not a FastAPI app or APIRouter bb can find; left out",
+                    )
+                )
+        unreached = tuple(len(defs) for owner, defs in groups.items() if owner not in tree.reached)
+        layout = (tuple(groups), unreached, tuple(skipped.items()), tuple(warnings))
+        return _Owned(scan, tree, groups, skipped, warnings, layout)
+
+    def group(self, key: _GroupKey, scan: ModuleScan, defs: list[RouteDef]) -> _Group:
+        """The routes of a group: the last link's while the modules it consulted are unchanged."""
+        hit = self.last.groups.get(key)
+        if (
+            hit is not None
+            and hit.scan is scan
+            and hit.defs == defs
+            and hit.touched.isdisjoint(self.changed)
+        ):
+            return hit
+        _, _, mount = key
+        touched = self._touched = {scan.module}
+        made = tuple(
+            r for d in defs for r in self.make_routes(scan, d, mount.prefix, mount.deps, mount.tags)
+        )
+        self._touched = None
+        return _Group(scan, defs, made, frozenset(touched))
+
+    def link(self) -> RouteScan:
+        tree = self.state.tree = self.tree()
+        return self.patch(tree) or self.relink(tree)
+
+    def patch(self, tree: _Tree) -> RouteScan | None:
+        """The last link's result with the changed groups remade in place, when the changed
+        modules still declare routes on the same routers (the usual save); else None."""
+        state, last = self.state, self.last
+        if tree is not last.tree or not last.exact or last.routes is None:
+            return None
+        owned = dict(last.owned)
+        for module in self.changed:
+            scan = self.scans.get(module)
+            if scan is None:
+                continue  # a class index: the tree is the same, so the scanned modules are too
+            owned[module] = self.owned(scan, tree)
+            before = last.owned.get(module)
+            if (
+                before is None
+                or owned[module].layout != before.layout
+                or scan.warnings != before.scan.warnings
+            ):
+                return None
+        groups = last.groups
+        remade: dict[_GroupKey, _Group] = {}
+        for key, group in groups.items():
+            if not group.touched.isdisjoint(self.changed):
+                module, owner, _ = key
+                remade[key] = self.group(key, self.scans[module], owned[module].groups[owner])
+        removed = [r for key in remade for r in groups[key].routes]
+        if not self._swap(removed, [r for group in remade.values() for r in group.routes]):
+            return None
+        groups.update(remade)
+        state.owned, state.groups = owned, groups
+        state.by_key, state.keys, state.ordered = last.by_key, last.keys, last.ordered
+        state.exact, state.warnings = True, last.warnings
+        state.routes = tuple(state.ordered) if remade else last.routes
+        return RouteScan(state.routes, state.warnings)
+
+    def relink(self, tree: _Tree) -> RouteScan:
+        state = self.state
+        warnings = [w for scan in self.scans.values() for w in scan.warnings]
+        warnings.extend(tree.warnings)
+        own: dict[str, list[tuple[ModuleScan, list[RouteDef]]]] = {}
+        skipped: dict[str, int] = {}
+        for module, scan in self.scans.items():
+            owned = state.owned[module] = self.owned(scan, tree)
+            warnings.extend(owned.warnings)
+            for owner, defs in owned.groups.items():
+                own.setdefault(owner, []).append((scan, defs))
+            for owner, count in owned.skipped.items():
+                skipped[owner] = skipped.get(owner, 0) + count
         for qualified, count in sorted(skipped.items()):
-            scan, function, line = self.opaque[qualified]
-            self.warnings.append(
+            scan, function, line = tree.opaque[qualified]
+            warnings.append(
                 ScanWarning(
                     scan.path,
                     line,
@@ -947,76 +1179,75 @@ class _Linker:
                     'prefix="/..." to the call (bb reads a literal prefix)',
                 )
             )
-        routes: dict[tuple[str, str, str, int], Route] = {}
-        reached: set[str] = set()
-        apps = sorted(q for q, (_, r) in self.routers.items() if r.kind == "app")
-        roots = apps or sorted(
-            q
-            for q in self.routers
-            if not any(q == i.child for v in children.values() for _, i in v)
-        )
-        for root in roots:
-            scan, router = self.routers[root]
-            self.walk(root, router.prefix, router.dependencies, router.tags, children, own,
-                      routes, reached, (root,))  # fmt: skip
-        if not apps and self.routers:
-            self.warnings.append(
-                ScanWarning(
-                    next(iter(self.routers.values()))[0].path,
-                    1,
-                    "no FastAPI() app found; routes are listed as their routers declare them",
-                )
-            )
         for qualified, groups in sorted(own.items()):
-            count = sum(len(defs) for _, defs in groups.values())
-            if qualified not in reached and count:
-                scan, router = self.routers[qualified]
-                self.warnings.append(
+            if qualified not in tree.reached:
+                scan, router = tree.routers[qualified]
+                warnings.append(
                     ScanWarning(
                         scan.path,
                         router.line,
                         f"router `{qualified.rsplit('.', 1)[-1]}` is not included in any app, so "
-                        f"its {count} route(s) are not served (add it with include_router)",
+                        f"its {sum(len(defs) for _, defs in groups)} route(s) are not served "
+                        "(add it with include_router)",
                     )
                 )
-        ordered = sorted(routes.values(), key=lambda r: r.sort_key)
-        warnings = sorted(set(self.warnings), key=lambda w: (w.path, w.line, w.message))
-        return RouteScan(tuple(ordered), tuple(warnings))
+        order: list[_Group] = []  # in walk order: for a sort key, the last route made wins
+        made = state.groups
+        for qualified, mount in tree.mounts:
+            for scan, defs in own.get(qualified, ()):
+                key = (scan.module, qualified, mount)
+                group = made.get(key)
+                if group is None:
+                    group = made[key] = self.group(key, scan, defs)
+                order.append(group)
+        self.sort(order)
+        assert state.routes is not None
+        state.warnings = tuple(sorted(set(warnings), key=lambda w: (w.path, w.line, w.message)))
+        return RouteScan(state.routes, state.warnings)
 
-    def walk(
-        self,
-        qualified: str,
-        prefix: str,
-        deps: tuple[DepRef, ...],
-        tags: tuple[str, ...],
-        children: Mapping[str, list[tuple[ModuleScan, IncludeDef]]],
-        own: Mapping[str, dict[str, tuple[ModuleScan, list[RouteDef]]]],
-        out: dict[tuple[str, str, str, int], Route],
-        reached: set[str],
-        stack: tuple[str, ...],
-    ) -> None:
-        reached.add(qualified)
-        for scan, defs in own.get(qualified, {}).values():
-            for made in self.routes_of(scan, qualified, defs, (prefix, deps, tags)):
-                out[made.sort_key] = made
-        for scan, include in children.get(qualified, ()):
-            if include.child in stack:
-                self.warnings.append(
-                    ScanWarning(scan.path, include.line, "a router includes itself; cycle ignored")
-                )
-                continue
-            _, child = self.routers[include.child]
-            self.walk(
-                include.child,
-                prefix + include.prefix + child.prefix,
-                deps + include.dependencies + child.dependencies,
-                tags + include.tags + child.tags,
-                children,
-                own,
-                out,
-                reached,
-                (*stack, include.child),
-            )
+    def sort(self, order: list[_Group]) -> None:
+        """The routes sorted: the last link's list with the changed groups' routes swapped."""
+        state, last = self.state, self.last
+        now, before = state.groups, last.groups
+        if last.exact and last.routes is not None:
+            removed = [r for k, g in before.items() if now.get(k) is not g for r in g.routes]
+            added = [r for k, g in now.items() if before.get(k) is not g for r in g.routes]
+            if self._swap(removed, added):
+                state.by_key, state.keys, state.ordered = last.by_key, last.keys, last.ordered
+                state.exact = True
+                state.routes = tuple(last.ordered) if removed or added else last.routes
+                return
+        by_key: dict[SortKey, Route] = {}
+        for group in order:
+            for route in group.routes:
+                by_key[route.sort_key] = route
+        state.by_key = by_key
+        state.keys = sorted(by_key)
+        state.ordered = [by_key[k] for k in state.keys]
+        # A group walked twice (a router included twice alike) gives the same routes twice.
+        state.exact = len(by_key) == sum(len(g.routes) for g in now.values())
+        state.routes = tuple(state.ordered)
+
+    def _swap(self, removed: list[Route], added: list[Route]) -> bool:
+        """Take the removed routes out of the last sorted list and put the added ones in; False
+        when an added route's key is taken (then the walk order decides: sort again)."""
+        by_key, keys, ordered = self.last.by_key, self.last.keys, self.last.ordered
+        self.last.exact = False  # until the swap is complete: a half-swapped list is no base
+        for route in removed:
+            key = route.sort_key
+            del by_key[key]
+            i = bisect_left(keys, key)
+            del keys[i], ordered[i]
+        for route in added:
+            key = route.sort_key
+            if key in by_key:
+                return False
+            by_key[key] = route
+            i = bisect_left(keys, key)
+            keys.insert(i, key)
+            ordered.insert(i, route)
+        self.last.exact = True
+        return True
 
     def make_routes(
         self,
@@ -1092,14 +1323,14 @@ def link_routes(
     """Every route served by the project's FastAPI app(s), with full paths, sorted.
 
     ``classes`` indexes classes of modules that were not scanned (module -> class -> bases);
-    ``memo`` (kept by the caller between links) reuses the routes of unchanged modules.
+    ``memo`` (kept by the caller between links) lets a link redo only what changed since the
+    last one: the routes of unchanged modules come back as the same objects.
     """
     by_module = {scan.module: scan for scan in sorted(scans, key=lambda s: s.path)}
-    warnings = [w for scan in by_module.values() for w in scan.warnings]
-    linker = _Linker(by_module, package, classes or {}, memo if memo is not None else {})
+    # Taken out while linking: a link that fails leaves an empty memo, not a half-updated one.
+    last = memo.pop(_LAST, None) if memo is not None else None
+    linker = _Linker(by_module, package, dict(classes or {}), last)
     result = linker.link()
     if memo is not None:
-        memo.clear()
-        memo.update(linker._used)
-    merged = sorted(set(warnings) | set(result.warnings), key=lambda w: (w.path, w.line, w.message))
-    return RouteScan(result.routes, tuple(merged))
+        memo[_LAST] = linker.state
+    return result
