@@ -34,14 +34,15 @@ def cache_file(root: Path, suffix: str = ".pickle") -> Path:
 @functools.cache
 def _stamp() -> tuple[object, ...]:
     """What the cached data depends on besides the project: bb's own readers and renderers
-    (their files' mtimes, so an edited or upgraded bb never reuses an old rendering).  Taken
+    and the settings' defaults (their files' mtimes, so an edited or upgraded bb never reuses an
+    old rendering).  Taken
     once a process: the code a process runs does not change under it."""
     package = Path(__file__).resolve().parent.parent
     code = tuple(
         p.stat().st_mtime_ns
         for folder in ("context", "schema", "codegen")
         for p in sorted((package / folder).glob("*.py"))
-    )
+    ) + ((package / "project.py").stat().st_mtime_ns,)
     return (CACHE_FORMAT, __version__, sys.version_info[:2], code)
 
 

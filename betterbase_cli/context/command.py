@@ -50,17 +50,15 @@ def clip(diff: str, limit: int = 60) -> str:
 def execute(check: bool, watch: bool, dry_run: bool, force: bool) -> int:
     """Run `bb context` with these flags; return the exit code.  Raises BetterBaseError."""
     from betterbase_cli.context import run as context_run
-    from betterbase_cli.project import load_project
 
     if sum((check, watch, dry_run)) > 1:
         raise UsageError("--check, --watch and --dry-run cannot be combined", hint="pick one")
-    project = load_project()
+    project, last = context_run.open_project()
     if watch:
         from betterbase_cli.context.watch import watch as watch_project
 
         watch_project(project, force=force)
         return 0
-    last = context_run.last_run(project)
     if not dry_run:
         # The common case (pre-commit, CI, a second run): nothing changed, nothing to load.
         known = context_run.current(project, last)

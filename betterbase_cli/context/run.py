@@ -7,24 +7,49 @@ disk without importing a parser.  Otherwise the readers run, helped by the parse
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from betterbase_cli.context import cache, sources
-from betterbase_cli.project import CONFIG_FILE, Project
+from betterbase_cli.project import CONFIG_FILE, Project, find_root, load_project
 
 if TYPE_CHECKING:
     from betterbase_cli.context.plan import ContextPlan, Rendered
 
 
-def _config_digest(project: Project) -> str:
-    path = project.root / CONFIG_FILE
+def _config_digest(root: Path) -> str:
+    path = root / CONFIG_FILE
     return sources.sha256(path.read_text(encoding="utf-8") if path.is_file() else "")
+
+
+def open_project() -> tuple[Project, LastRun]:
+    """The project around the current folder, and the last run's record checked against it.
+
+    While betterbase.toml has the text the record was made from, its settings come from the
+    record: the common run then loads no TOML parser."""
+    root = find_root()
+    record = cache.load_quick(root)
+    known = record or {}
+    if isinstance(known.get("settings"), dict) and known.get("config") == _config_digest(root):
+        project = Project(root, known["settings"])
+    else:
+        project = load_project(root)
+    return project, LastRun(record, record is not None and _unchanged(project, record))
+
+
+def _as_json(settings: dict[str, Any]) -> dict[str, Any] | None:
+    """The settings when JSON keeps them as they are (TOML dates, for one, it does not)."""
+    try:
+        same = json.loads(json.dumps(settings)) == settings
+    except (TypeError, ValueError):
+        return None
+    return settings if same else None
 
 
 def _unchanged(project: Project, quick: dict[str, Any]) -> bool:
     """True when every source has the hash recorded by the last run (and no file came or went)."""
-    if quick.get("config") != _config_digest(project):
+    if quick.get("config") != _config_digest(project.root):
         return False
     recorded = quick.get("routes") or []
     found = sources.route_files(project)
@@ -130,7 +155,8 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
     cache.save_quick(
         project.root,
         {
-            "config": _config_digest(project),
+            "config": _config_digest(project.root),
+            "settings": _as_json(project.config),
             "routes": reader.route_key(),
             "models": reader.model_key(),
             "tables": tables,

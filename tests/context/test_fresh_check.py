@@ -200,3 +200,18 @@ def test_a_models_file_added_to_a_models_folder_is_stale(tmp_path: Path, cached:
     check = run_bb("context", "--check", cwd=root, env=env)
     assert check.returncode == 1, check.stdout
     assert '"extra"' in check.stderr
+
+
+def test_settings_json_cannot_hold_are_read_from_the_toml(tmp_path: Path) -> None:
+    """The record keeps betterbase.toml's settings as JSON; a TOML date does not fit in it."""
+    root = tmp_path / "sample"
+    write_sample_project(root, tables=2)
+    edit(root, "betterbase.toml", lambda t: t + "\n[extra]\nsince = 2024-01-01\n")
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    assert run_bb("context", cwd=root, env=home).returncode == 0
+    for _ in range(2):
+        check = run_bb("context", "--check", cwd=root, env=home)
+        assert check.returncode == 0, check.stderr
+        assert "context is current" in check.stdout
+    change_prefix(root)
+    assert run_bb("context", "--check", cwd=root, env=home).returncode == 1
