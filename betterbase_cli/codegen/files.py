@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,20 +92,36 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def plan(root: Path, writes: Iterable[FileWrite], force: bool = False) -> list[PlannedWrite]:
-    manifest = read_manifest(root)
+def plan(
+    root: Path,
+    writes: Iterable[FileWrite],
+    force: bool = False,
+    written: Mapping[str, str] | None = None,
+) -> list[PlannedWrite]:
+    """Compare each write with the disk.  ``written`` maps paths to what bb itself last wrote
+    there and knows is still on disk (the watcher checks that by stat): those are not read."""
+    written = written or {}
+    manifest: dict[str, str] | None = None
     planned: list[PlannedWrite] = []
     for write in writes:
+        old = written.get(write.path)
+        if old is not None:
+            action = UNCHANGED if old == write.content else UPDATE
+            planned.append(PlannedWrite(write.path, write.content, action, old))
+            continue
         target = root / write.path
         old = target.read_text(encoding="utf-8") if target.is_file() else None
         if old is None:
             action = CREATE
         elif old == write.content:
             action = UNCHANGED
-        elif manifest.get(write.path) == digest(old):
-            action = UPDATE
         else:
-            action = OVERWRITE if force else CONFLICT
+            if manifest is None:
+                manifest = read_manifest(root)
+            if manifest.get(write.path) == digest(old):
+                action = UPDATE
+            else:
+                action = OVERWRITE if force else CONFLICT
         planned.append(PlannedWrite(write.path, write.content, action, old))
     return sorted(planned, key=lambda p: p.path)
 

@@ -604,10 +604,21 @@ class Renderer:
         self._tables_text = ""
         self._doc_tables = ""
         self._table_lines: list[str] = []
+        # the routes last rendered, and their parts: JSON data and text, docs rows, AGENTS lines
+        self._routes_of: tuple[routescan.Route, ...] | None = None
+        self._route_items: list[dict[str, Any]] = []
+        self._routes_text = "[]"
+        self._route_rows: list[str] = []
+        self._route_lines: list[str] = []
         # what a table's rendering shows but its locations -> the rendering with holes for them
         self._templates: dict[tuple[Any, ...], _Template | None] = {}
         # id(table) -> (the table, the foreign keys pointing at it, its rendering)
         self._same: dict[int, tuple[Table, tuple[Any, ...], TablePart]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # `bb context` keeps the renderer in its cache between runs: caches keyed by id() mean
+        # nothing in another process, and are most of the pickle.
+        return {**self.__dict__, "_routes": {}, "_same": {}, "_templates": {}}
 
     def render(
         self, project: Project, inputs: ContextInput
@@ -626,19 +637,25 @@ class Renderer:
             self._schema = inputs.schema
         if self._header is None or self._header[0] is not project:
             self._header = (project, (project_json(project), ai_prompt(project)))
-        routes = self._route_parts(inputs.routes)
-        data = build_context(project, inputs, self._tables, self._header[1], [r[1] for r in routes])
-        routes_text = "[\n" + ",\n".join("    " + r[2] for r in routes) + "\n  ]"
-        parts = {"tables": self._tables_text, "routes": routes_text if routes else "[]"}
+        if inputs.routes is not self._routes_of:  # the reader hands back the same tuple
+            routes = self._route_parts(inputs.routes)
+            self._route_items = [r[1] for r in routes]
+            self._routes_text = (
+                "[\n" + ",\n".join("    " + r[2] for r in routes) + "\n  ]" if routes else "[]"
+            )
+            self._route_rows = [r[3] for r in routes]
+            self._route_lines = [r[4] for r in routes]
+            self._routes_of = inputs.routes
+        data = build_context(project, inputs, self._tables, self._header[1], self._route_items)
+        parts = {"tables": self._tables_text, "routes": self._routes_text}
         targets = ai_targets(project)
-        rows = [r[3] for r in routes]
         whole = [
             FileWrite(CONTEXT_FILE, render_json(data, parts)),
-            FileWrite(DOCS_FILE, markdown.schema_doc(data, self._doc_tables, rows)),
+            FileWrite(DOCS_FILE, markdown.schema_doc(data, self._doc_tables, self._route_rows)),
         ]
         if "cursor" in targets:
             whole.append(FileWrite(markdown.CURSOR_FILE, markdown.cursor_rules(data)))
-        blocks = markdown.block_files(data, targets, [r[4] for r in routes], self._table_lines)
+        blocks = markdown.block_files(data, targets, self._route_lines, self._table_lines)
         return data, whole, blocks
 
     def _table_parts_of(self, schema: Schema) -> list[TablePart]:
@@ -725,6 +742,7 @@ def plan_context(
     force: bool = False,
     renderer: Renderer | None = None,
     known: Mapping[str, str] | None = None,
+    written: Mapping[str, str] | None = None,
 ) -> ContextPlan:
     """Render every context file and compare it with the disk (writes nothing).
 
@@ -732,7 +750,7 @@ def plan_context(
     files whose rendering did not change are left out without reading the disk.
     """
     rendered = render(project, inputs, renderer)
-    return plan_files(project, rendered, inputs.warnings, force=force, known=known)
+    return plan_files(project, rendered, inputs.warnings, force, known, written)
 
 
 def write_context(project: Project, force: bool = False) -> list[PlannedWrite]:

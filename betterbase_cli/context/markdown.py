@@ -133,9 +133,14 @@ def merge_block(old: str | None, body: str, rel: str) -> tuple[str, str | None]:
     return merged, note
 
 
-def plan_block(root: Path, rel: str, body: str) -> tuple[PlannedWrite, str | None]:
+def plan_block(
+    root: Path, rel: str, body: str, old: str | None = None
+) -> tuple[PlannedWrite, str | None]:
+    """The file with ``body`` between the markers; ``old`` is its text when the caller knows it
+    (else it is read)."""
     path = root / rel
-    old = path.read_text(encoding="utf-8") if path.is_file() else None
+    if old is None:
+        old = path.read_text(encoding="utf-8") if path.is_file() else None
     content, note = merge_block(old, body, rel)
     if old is None:
         action = files.CREATE

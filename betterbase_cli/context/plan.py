@@ -45,8 +45,10 @@ def plan_files(
     warnings: tuple[str, ...],
     force: bool = False,
     known: Mapping[str, str] | None = None,
+    written: Mapping[str, str] | None = None,
 ) -> ContextPlan:
-    """Compare a rendering with the disk.  Files whose text equals ``known`` are skipped."""
+    """Compare a rendering with the disk.  Files whose text equals ``known`` are skipped;
+    ``written`` holds the whole text of files bb wrote and knows unchanged (not read again)."""
     from betterbase_cli.context import markdown
 
     tables, routes, whole, blocks = rendered
@@ -55,7 +57,8 @@ def plan_files(
     if known:
         whole = [w for w in whole if known.get(w.path) != w.content]
         blocks = {p: b for p, b in blocks.items() if known.get(p) != b}
-    planned = files.plan(project.root, whole, force=force) if whole else []
+    written = written or {}
+    planned = files.plan(project.root, whole, force=force, written=written) if whole else []
     notes = [
         f"{p.path} was edited since bb wrote it and was left alone "
         "(see the change with --dry-run, replace it with --force)"
@@ -63,7 +66,7 @@ def plan_files(
         if p.action == files.CONFLICT
     ]
     for path, body in sorted(blocks.items()):
-        write, note = markdown.plan_block(project.root, path, body)
+        write, note = markdown.plan_block(project.root, path, body, written.get(path))
         planned.append(write)
         if note:
             notes.append(note)

@@ -38,9 +38,6 @@ def read_schema(
     Raises SchemaParseError for a file that does not parse and SchemaError for a schema that
     does not hold together (a foreign key to a missing table, a duplicate table).
     """
-    from betterbase_cli.schema import python_reader
-    from betterbase_cli.schema.pymodule import ModelsModule, reparse_models_file
-
     starts = model_files(project.schema_paths, project.root)
     if memo is not None and memo.schema_memo is not None:
         key, result = memo.schema_memo
@@ -48,6 +45,9 @@ def read_schema(
             text_digest(project.root / rel) == digest for rel, digest in key
         ):
             return result  # type: ignore[no-any-return]
+    # Here, not at the top: a run whose models did not change never loads the reader.
+    from betterbase_cli.schema import python_reader
+    from betterbase_cli.schema.pymodule import ModelsModule, reparse_models_file
 
     digests: dict[str, str] = {}
 

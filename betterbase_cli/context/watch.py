@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from betterbase_cli.codegen import files
 from betterbase_cli.errors import BetterBaseError
 from betterbase_cli.project import CONFIG_FILE, Project, load_project
 
@@ -71,6 +72,9 @@ class Watcher:
         self.reader: ContextReader = self._reader(project)
         self.renderer: Renderer = Renderer(templates=True)
         self._written: dict[str, str] = {}  # path -> content bb last wrote or found current
+        # path -> (its stat after bb wrote it, the whole text): while the stat is the same,
+        # the file is not read again to check nobody edited it
+        self._on_disk: dict[str, tuple[tuple[int, int, int], str]] = {}
         self._pending = _Pending()
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -106,12 +110,14 @@ class Watcher:
                 self.reader = self._reader(self.project)
                 self.renderer = build.Renderer(templates=True)
                 self._written.clear()
+                self._on_disk.clear()
             inputs = self.reader.read(changed)
             read_done = time.perf_counter()
             plan = build.plan_context(
-                self.project, inputs, self.force, self.renderer, known=self._written
+                self.project, inputs, self.force, self.renderer, self._written, self._unedited()
             )
             written = apply_plan(self.project, plan)
+            self._remember(plan)
         except BetterBaseError as exc:
             message = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
             self.on_event(WatchEvent("error", message + "; the last good context was kept"))
@@ -136,6 +142,23 @@ class Watcher:
         self.on_event(
             WatchEvent(kind, message, tuple(written), done - begin, read_done - begin, cpu_seconds)
         )
+
+    def _unedited(self) -> dict[str, str]:
+        """The text of each file bb wrote that still has the stat it had after the write."""
+        out = {}
+        for path, (stamp, text) in self._on_disk.items():
+            if _stamp(self.project.root / path) == stamp:
+                out[path] = text
+        return out
+
+    def _remember(self, plan: Any) -> None:
+        for write in plan.writes:
+            if write.action == files.CONFLICT:
+                self._on_disk.pop(write.path, None)
+                continue
+            stamp = _stamp(self.project.root / write.path)
+            if stamp is not None:
+                self._on_disk[write.path] = (stamp, write.content)
 
     # --- file events -------------------------------------------------------------------------
 
@@ -262,6 +285,14 @@ class Watcher:
             self._observer.join(timeout=2)
         if self._thread is not None:
             self._thread.join(timeout=2)
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def start_watcher(

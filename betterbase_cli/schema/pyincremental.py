@@ -237,22 +237,21 @@ class _Incremental(_Builder):
     def _table(self, draft: TableDraft, by_name: dict[str, TableDraft]) -> Table:
         if not self.reuse:
             return super()._table(draft, by_name)
-        fks = [f for c in draft.columns for f in c.foreign_keys] + draft.foreign_keys
-        refs = []
-        for fk in fks:
-            target = fk.target
-            ref = by_name.get(target[0]) if target is not None else None
-            refs.append((target, None if ref is None else tuple(c.name for c in ref.columns)))
-        enums = tuple(
-            self.enums.get(c.type.enum or "")
-            for c in draft.columns
-            if c.type is not None and c.type.name == "enum"
-        )
-        key = (
-            tuple(refs),
-            tuple(c.type for c in draft.columns),
-            tuple((e.name, e.values, e.class_name) if e else None for e in enums),
-        )
+        # What the Table is made from besides the draft: the tables its foreign keys point at
+        # (the same draft object means the same columns), the types the finish filled in, and
+        # the enums of enum columns.
+        refs: list[Any] = []
+        types: list[Any] = []
+        for column in draft.columns:
+            types.append(column.type)
+            if column.type is not None and column.type.name == "enum":
+                known = self.enums.get(column.type.enum or "")
+                refs.append((known.values, known.class_name) if known else None)
+            for fk in column.foreign_keys:
+                refs.append((fk.target, by_name.get(fk.target[0]) if fk.target else None))
+        for fk in draft.foreign_keys:
+            refs.append((fk.target, by_name.get(fk.target[0]) if fk.target else None))
+        key = (tuple(refs), tuple(types))
         hit = self.state.tables.get(id(draft))
         # Relations are resolved (and their problems reported) on every build.
         if hit is not None and hit[0] is draft and hit[1] == key and not draft.relations:

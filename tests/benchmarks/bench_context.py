@@ -13,7 +13,9 @@ the rest) and, for the choice of parser, the same files parsed by libcst.
 
 Watch: a watcher runs in this process; each save
 writes one file and waits for the watcher's "written" event; median and p95 of the wall time
-from just before the write to the event, and how much of it was reading and parsing.
+from just before the write to the event, and how much of it was reading and parsing.  Saves
+add at the end of a file and edit its middle (so everything below moves down), each save
+different from the last (1 to 3 lines added, in turn).
 """
 
 from __future__ import annotations
@@ -208,9 +210,13 @@ def bench_watch(root: Path, saves: int) -> None:
     print(f"\n--watch: save one file -> context written ({saves} saves each, in-process watcher)")
     try:
         for label, rel, edit in (
-            ("a router (app/routes/posts.py)", "app/routes/posts.py", _edit_route),
-            ("the models (app/db/schema.py, 60 tables)", "app/db/schema.py", _edit_models),
-        ):
+            ("a router: a route added at its end", "app/routes/posts.py", _edit_route),
+            ("a router: a parameter added to its first route", "app/routes/posts.py",
+             _edit_route_middle),
+            ("the models: a table added at the end", "app/db/schema.py", _edit_models),
+            ("the models: a column added mid-file (30 tables move)", "app/db/schema.py",
+             _edit_models_middle),
+        ):  # fmt: skip
             path = root / rel
             original = path.read_text()
             walls, parse, cpu = [], [], []
@@ -246,6 +252,22 @@ def bench_watch(root: Path, saves: int) -> None:
 
 def _edit_route(text: str, i: int) -> str:
     return text + f'\n\n@router.get("/extra{i}")\ndef extra{i}() -> None: ...\n'
+
+
+def _edit_route_middle(text: str, i: int) -> str:
+    lines = text.split("\n")
+    at = next(n for n, line in enumerate(lines) if line.startswith("    limit: int = "))
+    lines[at + 1 : at + 1] = [f"    extra_{j}: int = {j}," for j in range(i % 3 + 1)]
+    return "\n".join(lines)
+
+
+def _edit_models_middle(text: str, i: int) -> str:
+    lines = text.split("\n")
+    classes = [n for n, line in enumerate(lines) if line.startswith("class ")]
+    at = classes[len(classes) // 2] + 2
+    column = "    extra_{}: Mapped[int | None] = mapped_column()"
+    lines[at:at] = [column.format(j) for j in range(i % 3 + 1)]
+    return "\n".join(lines)
 
 
 def _edit_models(text: str, i: int) -> str:

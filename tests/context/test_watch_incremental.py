@@ -60,16 +60,24 @@ def replace(old: str, new: str) -> Edit:
 
 MODELS = "app/db/schema.py"
 ROUTER = "app/routes/posts.py"
+COMMENTS = "class Comments(TimestampMixin, Base):"
+BADGE = (
+    '\n\nclass Badge(Base):\n    __tablename__ = "badges"\n\n'
+    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+)
+TOUCHED = "class TimestampMixin:\n    touched: Mapped[int | None] = mapped_column()\n"
+OWNER = 'owner_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))'
+TAG = 'tag_id: Mapped[int | None] = mapped_column(ForeignKey("tags.id"))'
 SAVES: list[tuple[str, Edit]] = [
     # a column in the middle of the file: every table below moves down
-    (MODELS, add_columns("class Comments(TimestampMixin, Base):", "note: Mapped[str | None]")),
-    (MODELS, add_columns("class Comments(TimestampMixin, Base):", "rank: Mapped[int] = mapped_column(default=0)")),
-    (MODELS, append('\n\nclass Badge(Base):\n    __tablename__ = "badges"\n\n    id: Mapped[int] = mapped_column(primary_key=True)\n')),
-    (MODELS, add_columns("class Badge(Base):", 'owner_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))')),
+    (MODELS, add_columns(COMMENTS, "note: Mapped[str | None]")),
+    (MODELS, add_columns(COMMENTS, "rank: Mapped[int] = mapped_column(default=0)")),
+    (MODELS, append(BADGE)),
+    (MODELS, add_columns("class Badge(Base):", OWNER)),
     # a table that did not change gains a relation (a foreign key that points at it)
-    (MODELS, add_columns("class Badge(Base):", 'tag_id: Mapped[int | None] = mapped_column(ForeignKey("tags.id"))')),
-    (MODELS, drop_class("class Comments(TimestampMixin, Base):")),  # tables move up
-    (MODELS, replace("class TimestampMixin:", "class TimestampMixin:\n    touched: Mapped[int | None] = mapped_column()\n")),
+    (MODELS, add_columns("class Badge(Base):", TAG)),
+    (MODELS, drop_class(COMMENTS)),  # tables move up
+    (MODELS, replace("class TimestampMixin:", TOUCHED)),  # every table changes
     (MODELS, replace('__tablename__ = "badges"', '__tablename__ = "badge_list"')),
     (MODELS, replace("class Badge(Base):", "class Badge(Base):\n    # a comment\n")),
     (ROUTER, append('\n\n@router.get("/feed")\ndef feed() -> None: ...\n')),
@@ -90,3 +98,27 @@ def test_each_save_writes_what_a_fresh_run_writes(sample: Path, stop: int) -> No
         assert events[-1].kind in ("written", "current"), events[-1]
     for rel, text in fresh_files(sample).items():
         assert (sample / rel).read_text() == text, rel
+
+
+def test_a_context_file_edited_while_watching_is_left_alone(sample: Path) -> None:
+    """The watcher does not re-read files it wrote while their stat is unchanged; an edit
+    changes the stat, so the edit is seen: the JSON is left alone, the block is put back."""
+    events: list[WatchEvent] = []
+    watcher = Watcher(load_project(sample), events.append)
+    watcher.refresh(None)
+    context = sample / ".betterbase-context.json"
+    agents = sample / "AGENTS.md"
+    edited = context.read_text().replace('"version": 1', '"version": 9')
+    context.write_text(edited)
+    agents.write_text("My own notes.\n\n" + agents.read_text().replace("### Tables", "### Tablez"))
+    models = sample / MODELS
+    models.write_text(add_columns("class Posts(TimestampMixin, Base):", "x: Mapped[int]")(
+        models.read_text()
+    ))  # fmt: skip
+    watcher.refresh({MODELS})
+    assert context.read_text() == edited
+    notes = [e.message for e in events if e.kind == "note"]
+    assert any(".betterbase-context.json was edited" in n for n in notes), notes
+    text = agents.read_text()
+    assert text.startswith("My own notes.\n\n") and "### Tablez" not in text
+    assert "x int" in text
