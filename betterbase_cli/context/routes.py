@@ -735,6 +735,7 @@ def scan_module(text: str, rel_path: str) -> ModuleScan:
 
 SortKey = tuple[str, str, str, int]
 _CACHE_LIMIT = 50_000  # names kept by resolve/auth_of across links: clear them past this
+_SWAP_LIMIT = 64  # routes swapped in and out of the last sorted list; past this, sort anew
 
 
 @dataclass(frozen=True, eq=False)
@@ -870,11 +871,21 @@ class _Linker:
         self._touched: set[str] | None = None
 
     def _changed(self) -> set[str]:
-        """Modules whose scan or class index is not the one the last link saw."""
+        """Modules whose scan or class index differs from the last link's.  Most are the same
+        objects; an equal one (a comment was edited) is no change: what the last link made of
+        the module is reused, so equal is enough wherever a cached part is checked."""
         last = self.last
-        changed = {m for m, scan in self.scans.items() if last.scans.get(m) is not scan}
+        changed = {
+            m
+            for m, scan in self.scans.items()
+            if (before := last.scans.get(m)) is not scan and before != scan
+        }
         changed.update(m for m in last.scans if m not in self.scans)
-        changed.update(m for m, index in self.classes.items() if last.classes.get(m) is not index)
+        changed.update(
+            m
+            for m, index in self.classes.items()
+            if (old := last.classes.get(m)) is not index and old != index
+        )
         changed.update(m for m in last.classes if m not in self.classes)
         return changed
 
@@ -1092,7 +1103,7 @@ class _Linker:
 
     def owned(self, scan: ModuleScan, tree: _Tree) -> _Owned:
         hit = self.last.owned.get(scan.module)
-        if hit is not None and hit.scan is scan and hit.tree is tree:
+        if hit is not None and hit.tree is tree and scan.module not in self.changed:
             return hit
         groups: dict[str, list[RouteDef]] = {}
         skipped: dict[str, int] = {}
@@ -1119,13 +1130,8 @@ class _Linker:
     def group(self, key: _GroupKey, scan: ModuleScan, defs: list[RouteDef]) -> _Group:
         """The routes of a group: the last link's while the modules it consulted are unchanged."""
         hit = self.last.groups.get(key)
-        if (
-            hit is not None
-            and hit.scan is scan
-            and hit.defs == defs
-            and hit.touched.isdisjoint(self.changed)
-        ):
-            return hit
+        if hit is not None and hit.defs == defs and hit.touched.isdisjoint(self.changed):
+            return hit  # touched includes the group's own module
         _, _, mount = key
         touched = self._touched = {scan.module}
         made = tuple(
@@ -1164,11 +1170,20 @@ class _Linker:
                 module, owner, _ = key
                 remade[key] = self.group(key, self.scans[module], owned[module].groups[owner])
         removed = [r for key in remade for r in groups[key].routes]
-        if not self._swap(removed, [r for group in remade.values() for r in group.routes]):
-            return None
-        groups.update(remade)
+        added = [r for group in remade.values() for r in group.routes]
+        if len(removed) + len(added) <= _SWAP_LIMIT:
+            if not self._swap(removed, added):
+                return None
+            state.by_key, state.keys, state.ordered = last.by_key, last.keys, last.ordered
+            groups.update(remade)
+        else:
+            groups = {**groups, **remade}
+            self._sort_anew(groups.values())
+            # No two groups made routes with the same key before; if none does now, the order
+            # they are walked in does not matter.
+            if len(state.by_key) != sum(len(g.routes) for g in groups.values()):
+                return None
         state.owned, state.groups = owned, groups
-        state.by_key, state.keys, state.ordered = last.by_key, last.keys, last.ordered
         state.exact, state.warnings = True, last.warnings
         state.routes = tuple(state.ordered) if remade else last.routes
         return RouteScan(state.routes, state.warnings)
@@ -1230,21 +1245,26 @@ class _Linker:
         if last.exact and last.routes is not None:
             removed = [r for k, g in before.items() if now.get(k) is not g for r in g.routes]
             added = [r for k, g in now.items() if before.get(k) is not g for r in g.routes]
-            if self._swap(removed, added):
+            if len(removed) + len(added) <= _SWAP_LIMIT and self._swap(removed, added):
                 state.by_key, state.keys, state.ordered = last.by_key, last.keys, last.ordered
                 state.exact = True
                 state.routes = tuple(last.ordered) if removed or added else last.routes
                 return
+        self._sort_anew(order)
+        # (A group walked twice, a router included twice alike, gives the same routes twice.)
+        state.exact = len(state.by_key) == sum(len(g.routes) for g in now.values())
+        state.routes = tuple(state.ordered)
+
+    def _sort_anew(self, groups: Iterable[_Group]) -> None:
+        """Sort the groups' routes into the state; of two with the same key, the later wins."""
         by_key: dict[SortKey, Route] = {}
-        for group in order:
+        for group in groups:
             for route in group.routes:
                 by_key[route.sort_key] = route
+        state = self.state
         state.by_key = by_key
         state.keys = sorted(by_key)
         state.ordered = [by_key[k] for k in state.keys]
-        # A group walked twice (a router included twice alike) gives the same routes twice.
-        state.exact = len(by_key) == sum(len(g.routes) for g in now.values())
-        state.routes = tuple(state.ordered)
 
     def _swap(self, removed: list[Route], added: list[Route]) -> bool:
         """Take the removed routes out of the last sorted list and put the added ones in; False

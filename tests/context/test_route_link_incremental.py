@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from context.sample_project import write_sample_project
@@ -248,6 +249,7 @@ class Module:
     child: str | None = None  # another router module this one includes
     borrow: str | None = None  # another router module this one declares a route on
     made: str = ""  # "literal" or "opaque": the router is made by app.rest.table_router()
+    stacked: bool = False  # the first route also answers on "/in" + its path (same line)
     padding: int = 0  # comment lines at the top: everything below moves down
     routes: list[tuple[str, str, str]] = field(
         default_factory=lambda: [("get", "", "o: Order, k: Kind"), ("post", "", "g=Depends(guard)")]
@@ -274,7 +276,8 @@ class Module:
         parts.append("class Order(str, Enum):\n    a = 'a'" if self.enum else "class Order: ...")
         for i, (method, path, param) in enumerate(self.routes):
             literal = "str(1)" if path == "?" else f'"{path}"'
-            parts.append(f"@{self.var}.{method}({literal})\ndef {name}_{i}({param}): ...")
+            stack = f'@{self.var}.{method}("/in{path}")\n' if self.stacked and i == 0 else ""
+            parts.append(f"{stack}@{self.var}.{method}({literal})\ndef {name}_{i}({param}): ...")
         if self.borrow:
             parts.append(f'@borrowed.get("/borrowed")\ndef {name}_borrowed(): ...')
         if self.child:
@@ -350,6 +353,7 @@ def edit_project(data: st.DataObject, project: Project) -> None:
                 "add route", "remove route", "edit route", "move route", "pad", "prefix", "auth",
                 "rename", "child", "enum", "exists", "include", "include prefix", "api prefix",
                 "main", "kind", "optional user", "guard", "borrow", "made", "typed factory",
+                "stacked",
             )
         )
     )  # fmt: skip
@@ -400,11 +404,21 @@ def edit_project(data: st.DataObject, project: Project) -> None:
         module.made = draw(st.sampled_from(("", "literal", "opaque")))
     elif kind == "typed factory":
         project.typed_factory = not project.typed_factory
+    elif kind == "stacked":
+        module.stacked = not module.stacked
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_random_edits_of_a_small_project(data: st.DataObject) -> None:
+    # With no swap limit every changed route is swapped into the last sorted list; with 0 they
+    # are sorted anew: both ways must agree with a fresh link.
+    limit = data.draw(st.sampled_from((routes._SWAP_LIMIT, 0)))
+    with mock.patch.object(routes, "_SWAP_LIMIT", limit):
+        edit_randomly(data)
+
+
+def edit_randomly(data: st.DataObject) -> None:
     project = Project()
     # Sometimes b is served twice at the same paths (through a, and from the registry): the
     # walk's last route wins, which the memo cannot patch in place.
