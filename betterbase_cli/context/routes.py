@@ -12,7 +12,6 @@ import re
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
 from operator import attrgetter
 from typing import Generic, TypeVar
 
@@ -55,6 +54,8 @@ AUTH_DEPENDENCIES = {
     "current_auth": "optional",
 }
 STATUS_NAME = re.compile(r"HTTP_(\d{3})_")
+# Line ends as Python counts lines (str.splitlines also splits at a form feed and others).
+LINE_END = re.compile(r"\r\n?|\n")
 PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?}")
 # A class statement at the start of a line; matched after a newline (searched for "\nclass"
 # much faster than for "^class" in MULTILINE mode), so the text is given a leading "\n".
@@ -226,7 +227,7 @@ class _Scanner:
         self.text = text if text.isascii() else None
         self.line_starts = [0]
         if self.text is not None:
-            self.line_starts.extend(accumulate(map(len, self.text.splitlines(keepends=True))))
+            self.line_starts.extend(m.end() for m in LINE_END.finditer(self.text))
         self._params: dict[int, tuple[Param, ...]] = {}
         self.imports: dict[str, str] = {}
         self.constants: dict[str, str] = {}

@@ -213,6 +213,17 @@ def test_an_auth_change_remakes_the_routes_that_use_it(sample_files: Files) -> N
     assert changed and all(b.auth == "required" and a.auth == "optional" for b, a in changed)
 
 
+def test_a_form_feed_line_does_not_shift_the_source_of_annotations() -> None:
+    """Scanning, not linking, but in the same file: str.splitlines counts a form feed as a line
+    end, Python does not."""
+    source = (
+        "from fastapi import APIRouter\nrouter = APIRouter()\n\x0c\n\r\n"
+        '@router.post("/a")\ndef a(payload: Payload): ...\n'
+    )
+    (route,) = routes.scan_module(source, "app/routes/x.py").routes
+    assert route.params[0].annotation == "Payload"
+
+
 # --- generated projects --------------------------------------------------------------------------
 
 PARAMS = (
