@@ -20,7 +20,6 @@ from betterbase_cli.codegen.files import FileWrite, PlannedWrite
 from betterbase_cli.context import routes as routescan
 from betterbase_cli.context import sources
 from betterbase_cli.context.plan import ContextPlan, Rendered, plan_files
-from betterbase_cli.context.sources import sha256
 from betterbase_cli.errors import BetterBaseError, ConfigError, SourceError
 from betterbase_cli.project import Project
 from betterbase_cli.schema.model import Schema, Table
@@ -73,8 +72,8 @@ class ContextReader:
     _retry: set[str] = field(default_factory=set)  # files that failed: read again next time
     # The last link and schema, each with the (path, hash) pairs it was made from.
     _link_memo: tuple[tuple[tuple[str, str], ...], Any] | None = None
+    _link_inputs: tuple[tuple[str, Any], ...] | None = None  # what the last link read
     schema_memo: tuple[tuple[tuple[str, str], ...], Any] | None = None
-    fingerprint: str = ""  # hash of everything read: equal fingerprints, equal context
     # --watch: re-parse only the edited part of a models file, rebuild only what it touched
     incremental: Any = None  # pyincremental.IncrementalState
 
@@ -139,8 +138,18 @@ class ContextReader:
                     self._paths.pop(rel, None)
                     self.route_cache.pop(rel, None)
         key = tuple((rel, self.route_cache[rel].digest) for rel in sorted(self._paths))
-        if self._link_memo is not None and self._link_memo[0] == key:
+        # What linking reads: a module that declares no routes counts by its classes only
+        # (a save of the models file that adds a column does not relink the routes).
+        inputs = tuple(
+            (rel, cached.digest if cached.scan is not None else cached.classes)
+            for rel, cached in ((rel, self.route_cache[rel]) for rel, _ in key)
+        )
+        if self._link_memo is not None and (
+            self._link_memo[0] == key or self._link_inputs == inputs
+        ):
             result: tuple[routescan.RouteScan, dict[str, str]] = self._link_memo[1]
+            self._link_memo = (key, result)
+            self._link_inputs = inputs
             return result
         scans: list[routescan.ModuleScan] = []
         classes: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -154,6 +163,7 @@ class ContextReader:
                 classes[routescan.module_name(rel)[0]] = cached.classes
         linked = routescan.link_routes(scans, self.project.package, classes, self.route_memo)
         self._link_memo = (key, (linked, sources))
+        self._link_inputs = inputs
         return linked, sources
 
     @staticmethod
@@ -218,15 +228,7 @@ class ContextReader:
         )
         warnings = sorted({*schema_warnings, *(str(w) for w in scanned.warnings)})
         sources = dict(sorted({**route_sources, **schema_sources}.items()))
-        assert self._link_memo is not None and self.schema_memo is not None
-        self.fingerprint = sha256(
-            repr((__version__, self._config_text(), self._link_memo[0], self.schema_memo[0]))
-        )
         return ContextInput(schema, scanned.routes, tuple(warnings), sources)
-
-    def _config_text(self) -> str:
-        path = self.project.root / "betterbase.toml"
-        return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 # --- the JSON document ---------------------------------------------------------------------------
@@ -614,20 +616,27 @@ class Renderer:
         self._templates: dict[tuple[Any, ...], _Template | None] = {}
         # id(table) -> (the table, the foreign keys pointing at it, its rendering)
         self._same: dict[int, tuple[Table, tuple[Any, ...], TablePart]] = {}
+        # id(origin) -> (the table a moved table was made from, the foreign keys pointing at
+        # it, its template)
+        self._by_origin: dict[int, tuple[Table, tuple[Any, ...], _Template | None]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # `bb context` keeps the renderer in its cache between runs: caches keyed by id() mean
         # nothing in another process, and are most of the pickle.
-        return {**self.__dict__, "_routes": {}, "_same": {}, "_templates": {}}
+        return {**self.__dict__, "_routes": {}, "_same": {}, "_templates": {}, "_by_origin": {}}
 
     def render(
-        self, project: Project, inputs: ContextInput
+        self, project: Project, inputs: ContextInput, origins: Mapping[int, Table] | None = None
     ) -> tuple[dict[str, Any], list[FileWrite], dict[str, str]]:
-        """(the JSON data, whole files bb owns, {path: block body} for shared Markdown files)."""
+        """(the JSON data, whole files bb owns, {path: block body} for shared Markdown files).
+
+        ``origins`` (from the watcher's reader) maps id(table) to the table it was made from
+        when only its lines moved: then its text is the old one with the new lines put in.
+        """
         from betterbase_cli.context import markdown
 
         if inputs.schema is not self._schema:
-            tables = self._table_parts_of(inputs.schema)
+            tables = self._table_parts_of(inputs.schema, origins or {})
             self._tables = [t[0] for t in tables]
             self._tables_text = (
                 "[\n" + ",\n".join("    " + t[1] for t in tables) + "\n  ]" if tables else "[]"
@@ -658,7 +667,7 @@ class Renderer:
         blocks = markdown.block_files(data, targets, self._route_lines, self._table_lines)
         return data, whole, blocks
 
-    def _table_parts_of(self, schema: Schema) -> list[TablePart]:
+    def _table_parts_of(self, schema: Schema, origins: Mapping[int, Table]) -> list[TablePart]:
         """Each table rendered again only when something its rendering shows changed (a save
         of the models usually changes one table; a table that only moved down the file gets
         its new line numbers put into the text it had)."""
@@ -669,6 +678,7 @@ class Renderer:
                 incoming.setdefault(fk.ref_table, []).append((other.name, fk, unique))
         templates: dict[tuple[Any, ...], _Template | None] = {}
         same: dict[int, tuple[Table, tuple[Any, ...], TablePart]] = {}
+        by_origin: dict[int, tuple[Table, tuple[Any, ...], _Template | None]] = {}
         out = []
         for table in schema.tables:
             refs = tuple(incoming.get(table.name, ()))
@@ -679,20 +689,14 @@ class Renderer:
             if known is not None and known[0] is table and known[1] == refs:
                 part = known[2]
             else:
-                locations = (table.location, *(c.location for c in table.columns))
-                # Table equality ignores locations: the key holds what else the text shows.
-                key = (
-                    table,
-                    table.class_name,
-                    table.relations,
-                    tuple((c.default, c.python_type) for c in table.columns),
-                    refs,
-                    tuple(loc.path if loc is not None else None for loc in locations),
-                )
-                template = self._templates.get(key, _NO_TEMPLATE)
-                if template is _NO_TEMPLATE:
-                    template = _Template.of(schema, table) if self.use_templates else None
-                templates[key] = template
+                origin = origins.get(id(table))
+                moved = self._by_origin.get(id(origin)) if origin is not None else None
+                if moved is not None and moved[0] is origin and moved[1] == refs:
+                    template = moved[2]
+                else:
+                    template = self._template(schema, table, refs, templates)
+                if origin is not None:
+                    by_origin[id(origin)] = (origin, refs, template)
                 part = (
                     template.fill(table) if template is not None else _render_table(schema, table)
                 )
@@ -700,7 +704,31 @@ class Renderer:
             out.append(part)
         self._templates = templates
         self._same = same
+        self._by_origin = by_origin
         return out
+
+    def _template(
+        self,
+        schema: Schema,
+        table: Table,
+        refs: tuple[Any, ...],
+        templates: dict[tuple[Any, ...], _Template | None],
+    ) -> _Template | None:
+        locations = (table.location, *(c.location for c in table.columns))
+        # Table equality ignores locations: the key holds what else the text shows.
+        key = (
+            table,
+            table.class_name,
+            table.relations,
+            tuple((c.default, c.python_type) for c in table.columns),
+            refs,
+            tuple(loc.path if loc is not None else None for loc in locations),
+        )
+        template = self._templates.get(key, _NO_TEMPLATE)
+        if template is _NO_TEMPLATE:
+            template = _Template.of(schema, table) if self.use_templates else None
+        templates[key] = template
+        return template  # type: ignore[no-any-return]
 
     def _route_parts(
         self, routes: Iterable[routescan.Route]
@@ -731,8 +759,13 @@ class Renderer:
 # --- rendering and planning -------------------------------------------------------------------
 
 
-def render(project: Project, inputs: ContextInput, renderer: Renderer | None = None) -> Rendered:
-    data, whole, blocks = (renderer or Renderer()).render(project, inputs)
+def render(
+    project: Project,
+    inputs: ContextInput,
+    renderer: Renderer | None = None,
+    origins: Mapping[int, Table] | None = None,
+) -> Rendered:
+    data, whole, blocks = (renderer or Renderer()).render(project, inputs, origins)
     return len(data["tables"]), len(data["routes"]), whole, blocks
 
 
@@ -743,13 +776,14 @@ def plan_context(
     renderer: Renderer | None = None,
     known: Mapping[str, str] | None = None,
     written: Mapping[str, str] | None = None,
+    origins: Mapping[int, Table] | None = None,
 ) -> ContextPlan:
     """Render every context file and compare it with the disk (writes nothing).
 
     ``known`` maps paths to what was rendered into them last time (the watcher keeps it):
     files whose rendering did not change are left out without reading the disk.
     """
-    rendered = render(project, inputs, renderer)
+    rendered = render(project, inputs, renderer, origins)
     return plan_files(project, rendered, inputs.warnings, force, known, written)
 
 

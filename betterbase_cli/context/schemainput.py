@@ -39,7 +39,8 @@ def read_schema(
     does not hold together (a foreign key to a missing table, a duplicate table).
     """
     starts = model_files(project.schema_paths, project.root)
-    if memo is not None and memo.schema_memo is not None:
+    # (The watcher, with ``incremental``, only asks when a models file changed.)
+    if memo is not None and memo.schema_memo is not None and incremental is None:
         key, result = memo.schema_memo
         if {project.relative(p) for p in starts} <= {rel for rel, _ in key} and all(
             text_digest(project.root / rel) == digest for rel, digest in key

@@ -22,9 +22,11 @@ from betterbase_cli.project import CONFIG_FILE, Project, load_project
 if TYPE_CHECKING:
     from betterbase_cli.context.build import ContextReader, Renderer
 
-# After the last event, wait this long for more before regenerating: a save often writes a
-# file in several calls, and tools write several files at once.
-DEBOUNCE = 0.001
+# After the last event of a file closed after writing, wait this long for more before
+# regenerating.  None: a save is complete when its file is closed (a file written in several
+# calls is waited for until then), and files saved while a regeneration runs are taken by the
+# next one, so waiting would only add to every save's latency.
+DEBOUNCE = 0.0
 # A file modified but not yet closed is still being written; give up waiting for it after this.
 SETTLE = 0.05
 SKIP_PARTS = frozenset({"__pycache__", ".git", ".venv", "venv", "node_modules", ".mypy_cache"})
@@ -113,8 +115,15 @@ class Watcher:
                 self._on_disk.clear()
             inputs = self.reader.read(changed)
             read_done = time.perf_counter()
+            origins = self.reader.incremental.origins() if self.reader.incremental else None
             plan = build.plan_context(
-                self.project, inputs, self.force, self.renderer, self._written, self._unedited()
+                self.project,
+                inputs,
+                self.force,
+                self.renderer,
+                self._written,
+                self._unedited(),
+                origins,
             )
             written = apply_plan(self.project, plan)
             self._remember(plan)

@@ -22,7 +22,7 @@ from typing import Any
 
 from betterbase_cli.errors import SchemaParseError
 from betterbase_cli.schema.model import ColumnType, Enum, Location, Table
-from betterbase_cli.schema.pydrafts import ColumnDraft, TableDraft, location_of
+from betterbase_cli.schema.pydrafts import ColumnDraft, FKDraft, TableDraft, location_of
 from betterbase_cli.schema.pymodule import ModelsModule
 from betterbase_cli.schema.pyresolve import PyClass
 from betterbase_cli.schema.python_reader import ReadResult, _Builder
@@ -44,6 +44,66 @@ class _ClassEntry:
     enums: tuple[tuple[Enum, ModelsModule, ast.expr, Enum | None], ...]
 
 
+class _Node:
+    """A class node and what is read off it alone: whether it is a plain model class, the
+    names of its bases, the names its text mentions and its header (computed when asked)."""
+
+    def __init__(self, node: ast.ClassDef, text: str | None) -> None:
+        self.node = node
+        self.model = _is_model_class(node)
+        self.bases = _base_names(node)
+        self._text = text
+        self._words: frozenset[str] | None = None
+        self._header: str | None = None
+
+    @property
+    def words(self) -> frozenset[str]:
+        if self._words is None:
+            text = self._text if self._text is not None else ast.unparse(self.node)
+            self._words = frozenset(_WORD.findall(text))
+        return self._words
+
+    @property
+    def header(self) -> str:
+        if self._header is None:
+            node = self.node
+            bare = ast.ClassDef(
+                name=node.name,
+                bases=node.bases,
+                keywords=node.keywords,
+                body=[],
+                decorator_list=node.decorator_list,
+            )
+            self._header = ast.dump(bare)
+        return self._header
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """What a draft's Table is made from besides the draft (read off the draft once)."""
+
+    draft: TableDraft
+    targets: tuple[str, ...]  # tables its foreign keys written by name point at
+    by_class: tuple[FKDraft, ...]  # foreign keys written as Class.attr (resolved each build)
+    untyped: tuple[ColumnDraft, ...]  # columns that take their type from a foreign key
+    enums: tuple[str, ...]  # enum types of its columns
+
+    @staticmethod
+    def of(draft: TableDraft) -> _Needs:
+        fks = [f for c in draft.columns for f in c.foreign_keys] + draft.foreign_keys
+        return _Needs(
+            draft,
+            tuple(f.target[0] for f in fks if f.target_class is None and f.target is not None),
+            tuple(f for f in fks if f.target_class is not None),
+            tuple(c for c in draft.columns if c.type is None),
+            tuple(
+                c.type.enum or ""
+                for c in draft.columns
+                if c.type is not None and c.type.name == "enum"
+            ),
+        )
+
+
 @dataclass
 class IncrementalState:
     """Kept between builds by the watcher (one per project)."""
@@ -56,10 +116,18 @@ class IncrementalState:
         default_factory=dict
     )
     maps: dict[str, dict[int, int]] = field(default_factory=dict)  # path -> chunk -> shift
+
+    def origins(self) -> dict[int, Table]:
+        """id(table of the last build) -> the table it was made from, which stays the same
+        object while only its lines move (the renderer reuses its text then)."""
+        return {id(real): table for table, _, real in self.real.values()}
+
     environment: tuple[object, ...] = ()
     generation: int = 0  # bumped whenever the environment changes
-    words: dict[int, tuple[ast.ClassDef, frozenset[str]]] = field(default_factory=dict)
-    headers: dict[int, tuple[ast.ClassDef, str]] = field(default_factory=dict)
+    # id(class node) -> what the builder reads off a class node alone (kept while it is reused)
+    nodes: dict[int, _Node] = field(default_factory=dict)
+    # id(draft) -> what its Table is made from besides the draft itself
+    needs: dict[int, _Needs] = field(default_factory=dict)
 
 
 def _is_model_class(stmt: ast.stmt) -> bool:
@@ -94,27 +162,27 @@ class _Incremental(_Builder):
         super().__init__(modules)
         self.state = state
         self._models: dict[str, list[ast.ClassDef]] = {}  # simple name -> model class nodes
-        self._text: dict[int, str] = {}  # id(statement) -> the text of its chunk
-        self._model_ids: set[int] = set()
+        self._nodes: dict[int, _Node] = {}
         environment: list[object] = [m.rel_path for m in modules]
         for module in modules:
-            for chunk in module.chunks:
-                for stmt in chunk.statements:
-                    self._text[id(stmt)] = chunk.text
+            texts = {id(stmt): chunk.text for chunk in module.chunks for stmt in chunk.statements}
             for stmt in module.statements:
-                if _is_model_class(stmt):
-                    assert isinstance(stmt, ast.ClassDef)
+                if not isinstance(stmt, ast.ClassDef):
+                    environment.append(stmt)
+                    continue
+                info = state.nodes.get(id(stmt))
+                if info is None or info.node is not stmt:
+                    info = _Node(stmt, texts.get(id(stmt)))
+                self._nodes[id(stmt)] = info
+                if info.model:
                     self._models.setdefault(stmt.name, []).append(stmt)
-                    self._model_ids.add(id(stmt))
                 else:
                     environment.append(stmt)
+        state.nodes = self._nodes
         # A model class that is another's base (table inheritance) changes its subclasses'
         # tables: then nothing is reused (rare; correctness first).
         self.reuse = not any(
-            name in self._models
-            for nodes in self._models.values()
-            for node in nodes
-            for name in _base_names(node)
+            name in self._models for info in self._nodes.values() for name in info.bases
         )
         if tuple(environment) != state.environment or not self.reuse:
             state.environment = tuple(environment)
@@ -123,64 +191,64 @@ class _Incremental(_Builder):
         self._enum_log: list[tuple[Enum, ModelsModule, ast.expr, Enum | None]] | None = None
         self._classes: dict[int, _ClassEntry] = {}
         self._tables: dict[int, tuple[TableDraft, tuple[Any, ...], Table]] = {}
+        self._needs: dict[int, _Needs] = {}
 
     # -- per class ------------------------------------------------------------------------------
 
-    def _words(self, node: ast.ClassDef) -> frozenset[str]:
-        """The names a class's text mentions (from its chunk: a superset is safe)."""
-        hit = self.state.words.get(id(node))
-        if hit is None or hit[0] is not node:
-            text = self._text.get(id(node))
-            hit = (node, frozenset(_WORD.findall(text if text is not None else ast.unparse(node))))
-        self._words_used[id(node)] = hit
-        return hit[1]
-
-    def _header(self, node: ast.ClassDef) -> str:
-        hit = self.state.headers.get(id(node))
-        if hit is None or hit[0] is not node:
-            header = ast.ClassDef(
-                name=node.name,
-                bases=node.bases,
-                keywords=node.keywords,
-                body=[],
-                decorator_list=node.decorator_list,
-            )
-            hit = (node, ast.dump(header))
-        self._headers_used[id(node)] = hit
-        return hit[1]
-
     def _key(self, node: ast.ClassDef) -> tuple[Any, ...]:
-        named = sorted(self._words(node) & self._models.keys())
+        named = sorted(self._nodes[id(node)].words & self._models.keys())
         headers = tuple(
-            self._header(n) for name in named for n in self._models[name] if n is not node
+            self._nodes[id(n)].header for name in named for n in self._models[name] if n is not node
         )
         return (self.state.generation, headers)
 
     def build(self) -> ReadResult:
-        self._words_used: dict[int, tuple[ast.ClassDef, frozenset[str]]] = {}
-        self._headers_used: dict[int, tuple[ast.ClassDef, str]] = {}
-        result = super().build()
+        """As the base builder, but a model class whose entry still holds is replayed without
+        resolving anything."""
+        for module in self.ordered:
+            for stmt in module.statements:
+                if isinstance(stmt, ast.ClassDef):
+                    self.class_names.setdefault(stmt.name, []).append(self._qual(module, stmt))
+        for module in self.ordered:
+            for stmt in module.statements:
+                if isinstance(stmt, ast.ClassDef):
+                    if not self._reused(module, stmt):
+                        self._class(self.resolver.class_of(module, stmt))
+                else:
+                    self._module_table(module, stmt)
+        result = self._finish()
         self.state.classes = self._classes
         self.state.tables = self._tables
-        self.state.words = self._words_used
-        self.state.headers = self._headers_used
+        self.state.needs = self._needs
         return result
+
+    def _plain(self, module: ModelsModule, stmt: ast.ClassDef) -> bool:
+        """The class is the module's only class of its name (then its qualified name is
+        module.Name, as the resolver would say)."""
+        return module.classes.get(stmt.name) is stmt and self.modules.get(module.module) is module
+
+    def _qual(self, module: ModelsModule, stmt: ast.ClassDef) -> str:
+        if self._plain(module, stmt):
+            return f"{module.module}.{stmt.name}"
+        return self.resolver.class_of(module, stmt).qual
+
+    def _reused(self, module: ModelsModule, node: ast.ClassDef) -> bool:
+        if not self.reuse or not self._nodes[id(node)].model or not self._plain(module, node):
+            return False
+        entry = self.state.classes.get(id(node))
+        if entry is None or entry.node is not node or entry.key != self._key(node):
+            return False
+        if not self._replay(entry, f"{module.module}.{node.name}"):
+            return False
+        self._classes[id(node)] = entry
+        return True
 
     def _class(self, cls: PyClass) -> None:
         node = cls.node
-        if not self.reuse or node is None or id(node) not in self._model_ids:
+        if not self.reuse or node is None or not self._nodes[id(node)].model:
             super()._class(cls)
             return
         key = self._key(node)
-        entry = self.state.classes.get(id(node))
-        if (
-            entry is not None
-            and entry.node is node
-            and entry.key == key
-            and self._replay(entry, cls)
-        ):
-            self._classes[id(node)] = entry
-            return
         tables, problems = len(self.tables), self._recording
         self._recording, self._enum_log = [], []
         try:
@@ -199,7 +267,7 @@ class _Incremental(_Builder):
         finally:
             self._recording, self._enum_log = problems, None
 
-    def _replay(self, entry: _ClassEntry, cls: PyClass) -> bool:
+    def _replay(self, entry: _ClassEntry, qual: str) -> bool:
         for enum, _, _, known in entry.enums:
             now = self.enums.get(enum.name)
             if (now is None) != (known is None) or (
@@ -214,7 +282,7 @@ class _Incremental(_Builder):
             self.problems.setdefault(problem_key, error)
         for column in entry.untyped:
             column.type = None  # the finish fills it in again from the foreign key's target
-        self.class_tables[cls.qual] = entry.draft
+        self.class_tables[qual] = entry.draft
         self.tables.append(entry.draft)
         return True
 
@@ -237,21 +305,20 @@ class _Incremental(_Builder):
     def _table(self, draft: TableDraft, by_name: dict[str, TableDraft]) -> Table:
         if not self.reuse:
             return super()._table(draft, by_name)
-        # What the Table is made from besides the draft: the tables its foreign keys point at
-        # (the same draft object means the same columns), the types the finish filled in, and
-        # the enums of enum columns.
-        refs: list[Any] = []
-        types: list[Any] = []
-        for column in draft.columns:
-            types.append(column.type)
-            if column.type is not None and column.type.name == "enum":
-                known = self.enums.get(column.type.enum or "")
-                refs.append((known.values, known.class_name) if known else None)
-            for fk in column.foreign_keys:
-                refs.append((fk.target, by_name.get(fk.target[0]) if fk.target else None))
-        for fk in draft.foreign_keys:
-            refs.append((fk.target, by_name.get(fk.target[0]) if fk.target else None))
-        key = (tuple(refs), tuple(types))
+        needs = self.state.needs.get(id(draft))
+        if needs is None or needs.draft is not draft:
+            needs = _Needs.of(draft)
+        self._needs[id(draft)] = needs
+        # The drafts its foreign keys point at (the same object: the same columns), what the
+        # finish resolved and filled in, and its enums.
+        enums = [self.enums.get(name) for name in needs.enums]
+        key = (
+            tuple(by_name.get(name) for name in needs.targets),
+            tuple(f.target for f in needs.by_class),
+            tuple(by_name.get(f.target[0]) if f.target else None for f in needs.by_class),
+            tuple(c.type for c in needs.untyped),
+            tuple((e.values, e.class_name) if e else None for e in enums),
+        )
         hit = self.state.tables.get(id(draft))
         # Relations are resolved (and their problems reported) on every build.
         if hit is not None and hit[0] is draft and hit[1] == key and not draft.relations:
@@ -293,45 +360,53 @@ def _in_file_lines(
     }
     state.maps = maps
 
-    def line_of(location: Location | None) -> int:
-        if location is None:
-            return 0
-        module = by_path.get(location.path)
-        return location.line if module is None else module.line(location.line)
+    # id(location in node lines) -> (it, it in file lines, its chunk); mixin columns share one
+    placed: dict[int, tuple[Location, Location, tuple[str, int] | None]] = {}
 
-    def chunk_of(location: Location | None) -> tuple[str, int] | None:
-        if location is None:
-            return None
-        module = by_path.get(location.path)
-        if module is None or module.lines is None:
-            return None
-        return location.path, module.lines.chunk_of(location.line)
+    def place(location: Location) -> tuple[Location, tuple[str, int] | None]:
+        hit = placed.get(id(location))
+        if hit is None or hit[0] is not location:
+            module = by_path.get(location.path)
+            if module is None or module.lines is None:
+                hit = (location, location, None)
+            else:
+                start = module.lines.chunk_of(location.line)
+                shift = maps[location.path].get(start, 0)
+                real = location
+                if shift:
+                    real = Location(location.path, location.line + shift, location.col)
+                hit = (location, real, (location.path, start))
+            placed[id(location)] = hit
+        return hit[1], hit[2]
 
-    def moved(thing: Any, location: Location | None, line: int) -> Any:
-        if location is None or line == location.line:
-            return thing
-        return _moved(thing, Location(location.path, line, location.col))
+    def moved(thing: Any) -> tuple[Any, tuple[str, int] | None]:
+        location = thing.location
+        if location is None:
+            return thing, None
+        real, chunk = place(location)
+        return (thing if real is location else _moved(thing, real)), chunk
 
     memo: dict[int, tuple[Table, frozenset[tuple[str, int] | None], Table]] = {}
     tables = []
     for table in result.schema.tables:
         hit = state.real.get(id(table))
         if hit is None or hit[0] is not table or not hit[1].isdisjoint(moved_chunks):
-            locations = (table.location, *(c.location for c in table.columns))
-            lines = [line_of(loc) for loc in locations]
-            real = moved(table, table.location, lines[0])
-            columns = tuple(
-                moved(c, c.location, line) for c, line in zip(table.columns, lines[1:], strict=True)
-            )
+            real, chunk = moved(table)
+            chunks = {chunk}
+            columns = []
+            for column in table.columns:
+                new, chunk = moved(column)
+                columns.append(new)
+                chunks.add(chunk)
             if any(new is not old for new, old in zip(columns, table.columns, strict=True)):
                 if real is table:
                     real = _moved(table, table.location)
-                object.__setattr__(real, "columns", columns)
-            hit = (table, frozenset(chunk_of(loc) for loc in locations), real)
+                object.__setattr__(real, "columns", tuple(columns))
+            hit = (table, frozenset(chunks), real)
         memo[id(table)] = hit
         tables.append(hit[2])
     state.real = memo
-    enums = tuple(moved(e, e.location, line_of(e.location)) for e in result.schema.enums)
+    enums = tuple(moved(e)[0] for e in result.schema.enums)
     problems = tuple(
         sorted(
             (_real_problem(p, by_path) for p in result.problems),

@@ -68,6 +68,11 @@ BADGE = (
 TOUCHED = "class TimestampMixin:\n    touched: Mapped[int | None] = mapped_column()\n"
 OWNER = 'owner_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))'
 TAG = 'tag_id: Mapped[int | None] = mapped_column(ForeignKey("tags.id"))'
+EARLY = (
+    'class Early(Base):\n    __tablename__ = "early"\n\n'
+    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    '    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))\n\n\n'
+)
 SAVES: list[tuple[str, Edit]] = [
     # a column in the middle of the file: every table below moves down
     (MODELS, add_columns(COMMENTS, "note: Mapped[str | None]")),
@@ -76,6 +81,8 @@ SAVES: list[tuple[str, Edit]] = [
     (MODELS, add_columns("class Badge(Base):", OWNER)),
     # a table that did not change gains a relation (a foreign key that points at it)
     (MODELS, add_columns("class Badge(Base):", TAG)),
+    # a table that moves down and gains a relation at once
+    (MODELS, replace(COMMENTS, EARLY + COMMENTS)),
     (MODELS, drop_class(COMMENTS)),  # tables move up
     (MODELS, replace("class TimestampMixin:", TOUCHED)),  # every table changes
     (MODELS, replace('__tablename__ = "badges"', '__tablename__ = "badge_list"')),
