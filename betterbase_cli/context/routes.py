@@ -780,7 +780,6 @@ class _Owned:
 class _Group:
     """The routes one module declares on one router at one mount, and the modules consulted."""
 
-    scan: ModuleScan
     defs: list[RouteDef]
     routes: tuple[Route, ...]
     touched: frozenset[str]
@@ -1139,7 +1138,7 @@ class _Linker:
             r for d in defs for r in self.make_routes(scan, d, mount.prefix, mount.deps, mount.tags)
         )
         self._touched = None
-        return _Group(scan, defs, made, frozenset(touched))
+        return _Group(defs, made, frozenset(touched))
 
     def link(self) -> RouteScan:
         tree = self.state.tree = self.tree()
