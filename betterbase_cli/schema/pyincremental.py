@@ -302,13 +302,27 @@ class _Incremental(_Builder):
 
     # -- per table ------------------------------------------------------------------------------
 
-    def _table(self, draft: TableDraft, by_name: dict[str, TableDraft]) -> Table:
+    def _finish(self) -> ReadResult:
         if not self.reuse:
-            return super()._table(draft, by_name)
+            return super()._finish()
+        by_name = self._by_name()
+        needs = [self._needs_of(draft) for draft in self.tables]
+        # Only drafts that have something to resolve (the base walks every column three times)
+        self._resolve_class_targets([n.draft for n in needs if n.by_class])
+        self._types_from_targets([n.draft for n in needs if n.untyped], by_name)
+        return self._result([self._table(d, by_name) for d in self.tables])
+
+    def _needs_of(self, draft: TableDraft) -> _Needs:
         needs = self.state.needs.get(id(draft))
         if needs is None or needs.draft is not draft:
             needs = _Needs.of(draft)
         self._needs[id(draft)] = needs
+        return needs
+
+    def _table(self, draft: TableDraft, by_name: dict[str, TableDraft]) -> Table:
+        if not self.reuse:
+            return super()._table(draft, by_name)
+        needs = self._needs[id(draft)]
         # The drafts its foreign keys point at (the same object: the same columns), what the
         # finish resolved and filled in, and its enums.
         enums = [self.enums.get(name) for name in needs.enums]

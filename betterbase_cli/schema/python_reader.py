@@ -565,6 +565,12 @@ class _Builder(TableArgsReader):
     # -- the finish: names, keys, validation ----------------------------------------------------
 
     def _finish(self) -> ReadResult:
+        by_name = self._by_name()
+        self._resolve_class_targets(self.tables)
+        self._types_from_targets(self.tables, by_name)
+        return self._result([self._table(d, by_name) for d in self.tables])
+
+    def _by_name(self) -> dict[str, TableDraft]:
         by_name: dict[str, TableDraft] = {}
         for draft in self.tables:
             if draft.name in by_name:
@@ -576,8 +582,11 @@ class _Builder(TableArgsReader):
                     hint="rename one of the __tablename__ values",
                 )
             by_name[draft.name] = draft
-        # foreign keys written as ForeignKey(User.id) point at a class attribute
-        for draft in self.tables:
+        return by_name
+
+    def _resolve_class_targets(self, drafts: Sequence[TableDraft]) -> None:
+        """Foreign keys written as ForeignKey(User.id) point at a class attribute."""
+        for draft in drafts:
             for column in draft.columns:
                 for fk in column.foreign_keys:
                     if fk.target_class is not None:
@@ -590,9 +599,13 @@ class _Builder(TableArgsReader):
                                 hint="point it at a mapped class or write 'table.column'",
                             )
                         fk.target = (target.name, (target.column_name(attribute),))
-        # a Column with a ForeignKey and no type takes the type of the column it references
+
+    def _types_from_targets(
+        self, drafts: Sequence[TableDraft], by_name: dict[str, TableDraft]
+    ) -> None:
+        """A Column with a ForeignKey and no type takes the type of the column it references."""
         for _ in range(3):
-            for draft in self.tables:
+            for draft in drafts:
                 for column in draft.columns:
                     if column.type is None and column.foreign_keys:
                         fk = column.foreign_keys[0]
@@ -602,7 +615,8 @@ class _Builder(TableArgsReader):
                             for other in ref.columns:
                                 if other.name == fk.target[1][0] and other.type is not None:
                                     column.type = other.type
-        tables = [self._table(d, by_name) for d in self.tables]
+
+    def _result(self, tables: list[Table]) -> ReadResult:
         return ReadResult(
             schema=Schema(tables=tuple(tables), enums=tuple(self.enums.values())),
             problems=tuple(
