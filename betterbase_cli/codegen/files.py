@@ -92,6 +92,12 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def write_many(root: Path, items: Iterable[tuple[str, str]]) -> None:
+    """`write_atomic` for each (path, text) under ``root``."""
+    for path, text in items:
+        write_atomic(root / path, text)
+
+
 def plan(
     root: Path,
     writes: Iterable[FileWrite],
@@ -126,21 +132,32 @@ def plan(
     return sorted(planned, key=lambda p: p.path)
 
 
-def apply(root: Path, planned: Iterable[PlannedWrite], allow_conflicts: bool = False) -> None:
+def apply(
+    root: Path,
+    planned: Iterable[PlannedWrite],
+    allow_conflicts: bool = False,
+    manifest: bool = True,
+) -> None:
     """Write every planned file.  Conflicts raise FileConflict before anything is written,
-    unless ``allow_conflicts`` (then they are skipped and the rest is written)."""
+    unless ``allow_conflicts`` (then they are skipped and the rest is written).  Without
+    ``manifest`` the caller records the files with `record_contents` (the watcher does, after
+    it has said the context is written)."""
     planned = list(planned)
     conflicts = [p.path for p in planned if p.action == CONFLICT]
     if conflicts and not allow_conflicts:
         raise FileConflict(conflicts)
-    manifest = read_manifest(root)
-    for item in planned:
-        if item.action == CONFLICT:
-            continue
-        if item.action != UNCHANGED:
-            write_atomic(root / item.path, item.content)
-        manifest[item.path] = digest(item.content)
-    write_manifest(root, manifest)
+    changed = [p for p in planned if p.action not in (CONFLICT, UNCHANGED)]
+    write_many(root, [(p.path, p.content) for p in changed])
+    if manifest:
+        record_contents(root, {p.path: p.content for p in planned if p.action != CONFLICT})
+
+
+def record_contents(root: Path, contents: Mapping[str, str]) -> None:
+    """Record these texts as what bb wrote at their paths."""
+    recorded = read_manifest(root)
+    new = {path: digest(text) for path, text in contents.items()}
+    if any(recorded.get(path) != value for path, value in new.items()):
+        write_manifest(root, recorded | new)
 
 
 def record(root: Path, paths: Iterable[str]) -> None:

@@ -81,13 +81,20 @@ def plan_files(
     )
 
 
-def apply_plan(project: Project, plan: ContextPlan) -> list[str]:
-    """Write what changed (never a conflict); return the paths written."""
+def apply_plan(project: Project, plan: ContextPlan, record: bool = True) -> list[str]:
+    """Write what changed (never a conflict); return the paths written.  Without ``record``,
+    the caller records the whole files in the manifest with `record_plan` (the watcher does,
+    after it has said the context is written)."""
     changed = [w for w in plan.changed if w.action != files.CONFLICT]
-    whole = [w for w in changed if w.path in plan.whole_files]
-    if whole:
-        files.apply(project.root, whole)
-    for write in changed:
-        if write.path not in plan.whole_files:
-            files.write_atomic(project.root / write.path, write.content)
+    files.write_many(project.root, [(w.path, w.content) for w in changed])
+    if record:
+        record_plan(project, plan)
     return [w.path for w in changed]
+
+
+def record_plan(project: Project, plan: ContextPlan) -> None:
+    """Record in the manifest the whole files `apply_plan(record=False)` wrote."""
+    changed = [w for w in plan.changed if w.action != files.CONFLICT]
+    whole = {w.path: w.content for w in changed if w.path in plan.whole_files}
+    if whole:
+        files.record_contents(project.root, whole)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from betterbase_cli.codegen import files
+from betterbase_cli.codegen.files import MANIFEST
 from betterbase_cli.errors import BetterBaseError
 from betterbase_cli.project import CONFIG_FILE, Project, load_project
 
@@ -102,7 +103,7 @@ class Watcher:
 
     def _refresh(self, changed: Iterable[str] | None, started: float | None) -> None:
         from betterbase_cli.context import build
-        from betterbase_cli.context.plan import apply_plan
+        from betterbase_cli.context.plan import apply_plan, record_plan
 
         begin = started if started is not None else time.perf_counter()
         cpu = time.thread_time()
@@ -125,8 +126,7 @@ class Watcher:
                 self._unedited(),
                 origins,
             )
-            written = apply_plan(self.project, plan)
-            self._remember(plan)
+            written = apply_plan(self.project, plan, record=False)
         except BetterBaseError as exc:
             message = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
             self.on_event(WatchEvent("error", message + "; the last good context was kept"))
@@ -151,6 +151,13 @@ class Watcher:
         self.on_event(
             WatchEvent(kind, message, tuple(written), done - begin, read_done - begin, cpu_seconds)
         )
+        # Bookkeeping for later runs, after the context is on disk: the manifest (what bb wrote,
+        # for `bb context` to tell a hand edit from its own) and the stats of what was written.
+        try:
+            record_plan(self.project, plan)
+        except (BetterBaseError, OSError) as exc:
+            self.on_event(WatchEvent("error", f"{MANIFEST} could not be updated: {exc}"))
+        self._remember(plan)
 
     def _unedited(self) -> dict[str, str]:
         """The text of each file bb wrote that still has the stat it had after the write."""
@@ -216,17 +223,22 @@ class Watcher:
             if self._stopped.is_set():
                 return None
             with self._lock:
+                self._wake.clear()  # an event from now on sets it again
                 pending = self._pending
+                if not pending.first:
+                    continue
                 now = time.perf_counter()
                 complete = all(pending.paths.values())
                 quiet = now - pending.last
                 if (complete and quiet >= self.debounce) or quiet >= SETTLE:
                     self._pending = _Pending()
-                    self._wake.clear()
                     changed = None if pending.full else set(pending.paths)
                     return changed, pending.first
                 wait = (self.debounce if complete else SETTLE) - quiet
-            time.sleep(max(wait, 0.0002))
+            # Until the next event (the close that completes a write, usually well under a
+            # millisecond away) or the time is up; either way, look again.
+            self._wake.wait(max(wait, 0.0002))
+            self._wake.set()
         return None
 
     def _run(self) -> None:
