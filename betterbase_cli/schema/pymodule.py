@@ -41,10 +41,7 @@ class Chunk:
     text: str
     vstart: int  # line number of the chunk's first line in its nodes
     statements: tuple[ast.stmt, ...]
-
-    @property
-    def line_count(self) -> int:
-        return self.text.count("\n") + (0 if self.text.endswith("\n") or not self.text else 1)
+    line_count: int  # lines of text (a last line without "\n" counts)
 
 
 @dataclass(frozen=True)
@@ -269,13 +266,14 @@ def _group(lines: list[str], body: Sequence[ast.stmt], vshift: int) -> list[Chun
             groups.append((first, [stmt]))
         reach = max(reach, (stmt.end_lineno or stmt.lineno) - vshift)
     if not groups:
-        return [Chunk("".join(lines), 1 + vshift, ())] if lines else []
+        return [Chunk("".join(lines), 1 + vshift, (), len(lines))] if lines else []
     if groups[0][0] != 1:
         groups[0] = (1, groups[0][1])
     chunks = []
     for i, (first, statements) in enumerate(groups):
         end = groups[i + 1][0] if i + 1 < len(groups) else len(lines) + 1
-        chunks.append(Chunk("".join(lines[first - 1 : end - 1]), first + vshift, tuple(statements)))
+        text = "".join(lines[first - 1 : end - 1])
+        chunks.append(Chunk(text, first + vshift, tuple(statements), end - first))
     return chunks
 
 
@@ -309,43 +307,38 @@ def reparse_models_file(text: str, rel_path: str, previous: ModelsModule | None)
     if previous is None or not previous.chunks:
         return _parse_chunked(text, rel_path)
     old = previous.chunks
-    old_lines = _lines("".join(c.text for c in old))
-    new_lines = _lines(text)
-    limit = min(len(old_lines), len(new_lines))
-    prefix = 0
-    while prefix < limit and old_lines[prefix] == new_lines[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old_lines[-1 - suffix] == new_lines[-1 - suffix]:
-        suffix += 1
-    starts = []
-    line = 1
-    for chunk in old:
-        starts.append(line)
-        line += chunk.line_count
-    first = 0  # the first chunk not wholly inside the unchanged prefix
-    while first < len(old) and starts[first] + old[first].line_count - 1 <= prefix:
+    # Unchanged chunks at the start: each in its place in the new text and ending a line ...
+    first, begin = 0, 0
+    while first < len(old):
+        chunk = old[first]
+        if not chunk.text.endswith("\n") or not text.startswith(chunk.text, begin):
+            break
+        begin += len(chunk.text)
         first += 1
-    after = len(old)  # the first chunk of the unchanged suffix
-    while after > first and starts[after - 1] > len(old_lines) - suffix:
+    # ... and at the end: each in its place and starting a line, after those at the start.
+    after, end = len(old), len(text)
+    while after > first:
+        chunk = old[after - 1]
+        start = end - len(chunk.text)
+        if start < begin or not text.startswith(chunk.text, start):
+            break
+        if start > 0 and text[start - 1] != "\n":
+            break
+        end = start
         after -= 1
-    if first == len(old) and len(old_lines) == len(new_lines):
-        return _chunked(rel_path, text, list(old), previous.next_line)  # the same text
-    begin = starts[first] if first < len(old) else len(old_lines) + 1
-    end = (
-        (starts[after] if after < len(old) else len(old_lines) + 1)
-        + len(new_lines)
-        - len(old_lines)
-    )
-    region = new_lines[begin - 1 : end - 1]
-    try:
-        tree = ast.parse("".join(region), filename=rel_path)
-    except SyntaxError:
-        return _parse_chunked(text, rel_path)  # raises the error with the file's own lines
+    region = _lines(text[begin:end])
+    if region:
+        try:
+            tree = ast.parse("".join(region), filename=rel_path)
+        except SyntaxError:
+            return _parse_chunked(text, rel_path)  # raises the error with the file's own lines
+        body = tree.body
+    else:
+        body = []
     vshift = previous.next_line - 1
     if vshift:
-        for stmt in tree.body:
+        for stmt in body:
             ast.increment_lineno(stmt, vshift)
-    middle = _group(region, tree.body, vshift)
+    middle = _group(region, body, vshift)
     chunks = [*old[:first], *middle, *old[after:]]
     return _chunked(rel_path, text, chunks, previous.next_line + len(region) + 1)
