@@ -14,6 +14,14 @@ MY_HOST, MY_PORT = os.environ.get("BB_TEST_MYSQL_HOST", "127.0.0.1"), 3306
 IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """bb's context cache goes to a folder of this run, not the user's ~/.cache (the suite
+    makes hundreds of projects; bb processes started by tests inherit the variable)."""
+    import tempfile
+
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="bb-test-cache-")
+
+
 def _reachable(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1):

@@ -19,6 +19,9 @@ from typing import Any
 from betterbase_cli import __version__
 
 CACHE_FORMAT = 1
+# Projects whose cache is kept: the least recently written go first (a cache is per project
+# path, and temporary projects would otherwise pile up).
+KEEP_PROJECTS = 64
 
 
 def enabled() -> bool:
@@ -99,6 +102,8 @@ def _write(target: Path, data: bytes) -> None:
 
     tmp = None
     try:
+        if not target.exists():
+            prune(target.parent, current=target.name.partition(".")[0])
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".ctx-", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
@@ -107,3 +112,29 @@ def _write(target: Path, data: bytes) -> None:
     except Exception:  # read-only home, full disk: run without a cache
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def prune(folder: Path, keep: int = KEEP_PROJECTS, current: str = "") -> None:
+    """Make room for the cache of project ``current``: remove the caches of all but the
+    ``keep`` - 1 other projects written most recently (only files named as bb names them)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    newest: dict[str, float] = {}
+    for entry in entries:
+        stem, dot, suffix = entry.name.partition(".")
+        if len(stem) != 24 or suffix not in ("pickle", "json") or not dot:
+            continue
+        if stem.strip("0123456789abcdef") or stem == current:
+            continue
+        try:
+            mtime = entry.stat().st_mtime
+        except OSError:
+            continue
+        newest[stem] = max(newest.get(stem, 0.0), mtime)
+    if len(newest) < keep:
+        return
+    for stem in sorted(newest, key=newest.__getitem__)[: len(newest) - keep + 1]:
+        for suffix in (".pickle", ".json"):
+            (folder / f"{stem}{suffix}").unlink(missing_ok=True)
