@@ -616,13 +616,16 @@ class Renderer:
         self._templates: dict[tuple[Any, ...], _Template | None] = {}
         # id(table) -> (the table, the foreign keys pointing at it, its rendering)
         self._same: dict[int, tuple[Table, tuple[Any, ...], TablePart]] = {}
+        # what a table's text shows, locations included -> its text (one-shot runs, which keep
+        # the renderer in bb's cache between runs)
+        self._parts: dict[tuple[Any, ...], TablePart] = {}
         # id(origin) -> (the table a moved table was made from, the foreign keys pointing at
         # it, its template)
         self._by_origin: dict[int, tuple[Table, tuple[Any, ...], _Template | None]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # `bb context` keeps the renderer in its cache between runs: caches keyed by id() mean
-        # nothing in another process, and are most of the pickle.
+        # nothing in another process, and the routes' are most of the pickle.
         return {**self.__dict__, "_routes": {}, "_same": {}, "_templates": {}, "_by_origin": {}}
 
     def render(
@@ -679,6 +682,7 @@ class Renderer:
         templates: dict[tuple[Any, ...], _Template | None] = {}
         same: dict[int, tuple[Table, tuple[Any, ...], TablePart]] = {}
         by_origin: dict[int, tuple[Table, tuple[Any, ...], _Template | None]] = {}
+        parts: dict[tuple[Any, ...], TablePart] = {}
         out = []
         for table in schema.tables:
             refs = tuple(incoming.get(table.name, ()))
@@ -688,6 +692,20 @@ class Renderer:
             known = self._same.get(id(table))
             if known is not None and known[0] is table and known[1] == refs:
                 part = known[2]
+            elif not self.use_templates:
+                # A one-shot run with the renderer from bb's cache: tables equal to last time's,
+                # locations included, keep their text.
+                key = (
+                    table,
+                    table.location,
+                    table.class_name,
+                    table.relations,
+                    tuple((c.default, c.python_type, c.location) for c in table.columns),
+                    refs,
+                )
+                found = self._parts.get(key)
+                part = found if found is not None else _render_table(schema, table)
+                parts[key] = part
             else:
                 origin = origins.get(id(table))
                 moved = self._by_origin.get(id(origin)) if origin is not None else None
@@ -705,6 +723,7 @@ class Renderer:
         self._templates = templates
         self._same = same
         self._by_origin = by_origin
+        self._parts = parts
         return out
 
     def _template(
