@@ -179,6 +179,8 @@ class Watcher:
     # --- file events -------------------------------------------------------------------------
 
     def _relevant(self, path: str) -> str | None:
+        if not path.endswith((".py", CONFIG_FILE)):
+            return None  # most events are bb's own writes (the context files, temporary files)
         rel = self.project.relative(Path(path))
         parts = rel.split("/")
         if rel.startswith("../") or any(p in SKIP_PARTS for p in parts):
