@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -374,24 +376,26 @@ def _in_file_lines(
     }
     state.maps = maps
 
-    # id(location in node lines) -> (it, it in file lines, its chunk); mixin columns share one
-    placed: dict[int, tuple[Location, Location, tuple[str, int] | None]] = {}
+    # The chunk last looked up per path, as (path, first node line, next chunk's, shift): a
+    # table's columns are mostly in the chunk of the one before them.
+    last: dict[str, tuple[tuple[str, int], int, int, int]] = {}
 
     def place(location: Location) -> tuple[Location, tuple[str, int] | None]:
-        hit = placed.get(id(location))
-        if hit is None or hit[0] is not location:
-            module = by_path.get(location.path)
+        path, line = location.path, location.line
+        known = last.get(path)
+        if known is None or not known[1] <= line < known[2]:
+            module = by_path.get(path)
             if module is None or module.lines is None:
-                hit = (location, location, None)
-            else:
-                start = module.lines.chunk_of(location.line)
-                shift = maps[location.path].get(start, 0)
-                real = location
-                if shift:
-                    real = Location(location.path, location.line + shift, location.col)
-                hit = (location, real, (location.path, start))
-            placed[id(location)] = hit
-        return hit[1], hit[2]
+                return location, None
+            starts = module.lines.starts
+            i = bisect_right(starts, line) - 1
+            if i < 0:
+                return location, None
+            end = starts[i + 1] if i + 1 < len(starts) else sys.maxsize
+            known = last[path] = ((path, starts[i]), starts[i], end, module.lines.shifts[i])
+        shift = known[3]
+        real = Location(path, line + shift, location.col) if shift else location
+        return real, known[0]
 
     def moved(thing: Any) -> tuple[Any, tuple[str, int] | None]:
         location = thing.location
