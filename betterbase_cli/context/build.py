@@ -82,6 +82,7 @@ class ContextReader:
         return {
             "routes": self.route_cache,
             "link": self._link_memo,
+            "link_inputs": self._link_inputs,
             "schema": self.schema_memo,
         }
 
@@ -96,6 +97,7 @@ class ContextReader:
     def restore(self, state: dict[str, Any]) -> None:
         self.route_cache = dict(state.get("routes") or {})
         self._link_memo = state.get("link")
+        self._link_inputs = state.get("link_inputs")
         self.schema_memo = state.get("schema")
 
     def route_files(self) -> dict[str, Path]:
