@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from betterbase_cli.errors import ConfigError, FileConflict
 
@@ -52,15 +53,26 @@ class PlannedWrite:
 
 
 def read_manifest(root: Path) -> dict[str, str]:
+    """{path: sha256} of the files bb wrote."""
+    files: dict[str, str] = _manifest(root)["files"]
+    return files
+
+
+def read_context_record(root: Path) -> Any:
+    """What the last `bb context` recorded about its inputs and outputs (None if nothing)."""
+    return _manifest(root).get("context")
+
+
+def _manifest(root: Path) -> dict[str, Any]:
     path = root / MANIFEST
     if not path.is_file():
-        return {}
+        return {"files": {}}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         files = data["files"]
         if not isinstance(files, dict):
             raise TypeError("files is not an object")
-        return {str(k): str(v) for k, v in files.items()}
+        return {**data, "files": {str(k): str(v) for k, v in files.items()}}
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(
             f"{MANIFEST} is corrupt ({exc})",
@@ -69,9 +81,20 @@ def read_manifest(root: Path) -> dict[str, str]:
         ) from exc
 
 
-def write_manifest(root: Path, files: dict[str, str]) -> None:
-    text = json.dumps({"files": dict(sorted(files.items()))}, indent=2) + "\n"
-    write_atomic(root / MANIFEST, text)
+def write_manifest(root: Path, files: dict[str, str], context: Any = None) -> None:
+    """Write the manifest; ``context`` replaces the context record (None keeps it)."""
+    data: dict[str, Any] = {"files": dict(sorted(files.items()))}
+    record = context if context is not None else _kept_record(root)
+    if record is not None:
+        data["context"] = record
+    write_atomic(root / MANIFEST, json.dumps(data, indent=2) + "\n")
+
+
+def _kept_record(root: Path) -> Any:
+    try:
+        return _manifest(root).get("context")
+    except ConfigError:
+        return None
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -166,12 +189,15 @@ def apply(
         record_contents(root, {p.path: p.content for p in planned if p.action != CONFLICT})
 
 
-def record_contents(root: Path, contents: Mapping[str, str]) -> None:
-    """Record these texts as what bb wrote at their paths."""
-    recorded = read_manifest(root)
+def record_contents(root: Path, contents: Mapping[str, str], context: Any = None) -> None:
+    """Record these texts as what bb wrote at their paths (and ``context`` as the context
+    record, when given); the manifest is written only when that changes it."""
+    data = _manifest(root)
+    recorded: dict[str, str] = data["files"]
     new = {path: digest(text) for path, text in contents.items()}
-    if any(recorded.get(path) != value for path, value in new.items()):
-        write_manifest(root, recorded | new)
+    stale = any(recorded.get(path) != value for path, value in new.items())
+    if stale or (context is not None and data.get("context") != context):
+        write_manifest(root, recorded | new, context)
 
 
 def record(root: Path, paths: Iterable[str]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from betterbase_cli.codegen import files
 from betterbase_cli.codegen.files import FileWrite, PlannedWrite
@@ -29,6 +30,8 @@ class ContextPlan:
     routes: int
     # path -> what bb rendered: the whole text, or the block body for shared Markdown files
     rendered: Mapping[str, str] = field(default_factory=dict)
+    # what the manifest records of this rendering for a later check (see run.context_record)
+    record: Mapping[str, Any] | None = None
 
     @property
     def changed(self) -> list[PlannedWrite]:
@@ -93,8 +96,17 @@ def apply_plan(project: Project, plan: ContextPlan, record: bool = True) -> list
 
 
 def record_plan(project: Project, plan: ContextPlan) -> None:
-    """Record in the manifest the whole files `apply_plan(record=False)` wrote."""
+    """Record in the manifest the whole files `apply_plan(record=False)` wrote, and the plan's
+    context record when a context file changed: a source edit that changes no context file
+    (a helper module, a comment) leaves the manifest alone, so a pre-commit hook has nothing
+    to add; the record is then out of date, and a check without bb's cache reads everything.
+    Never when a file was left alone (the record says the files are current); always when
+    the manifest has no record yet."""
     changed = [w for w in plan.changed if w.action != files.CONFLICT]
     whole = {w.path: w.content for w in changed if w.path in plan.whole_files}
-    if whole:
-        files.record_contents(project.root, whole)
+    record = None
+    if plan.record is not None and not plan.conflicts:
+        if changed or files.read_context_record(project.root) is None:
+            record = plan.record
+    if whole or record is not None:
+        files.record_contents(project.root, whole, record)

@@ -94,12 +94,16 @@ def current(
     project: Project, last: LastRun | None = None
 ) -> tuple[int, int, tuple[str, ...]] | None:
     """(tables, routes, warnings) when no source changed since the last run and every context
-    file on disk is what that run rendered; else None.  Loads no parser and no renderer."""
+    file on disk is what that run rendered; else None.  Loads no parser and no renderer.
+
+    Without bb's cache (a fresh clone in CI) the record in the committed manifest answers."""
     from betterbase_cli.context.blocks import holds_block
 
     last = last or last_run(project)
     quick = last.record
-    if quick is None or not last.unchanged:
+    if quick is None:
+        return committed(project)
+    if not last.unchanged:
         return None
     for path, content in quick["whole"]:
         if _read(project.root / path) != content:
@@ -109,6 +113,90 @@ def current(
         if text is None or not holds_block(text, body):
             return None
     return quick["tables"], quick["routes_count"], tuple(quick["warnings"])
+
+
+# --- the record in the manifest: a check without bb's cache -------------------------------------
+
+
+def inputs_digest(
+    project: Project, routes: list[tuple[str, str]], models: list[tuple[str, str]]
+) -> str:
+    """One hash of everything the context is made from: bb's version, betterbase.toml, and
+    each source file read (route-folder files by their bytes, models files by their text).
+
+    A released bb renders the same files from the same inputs; a development checkout edited
+    without a new version relies on bb's cache instead, which keys on its own files."""
+    from betterbase_cli import __version__
+
+    payload = json.dumps([__version__, _config_digest(project.root), routes, models])
+    return sources.sha256(payload)
+
+
+def context_record(
+    project: Project,
+    routes: list[tuple[str, str]],
+    models: list[tuple[str, str]],
+    plan: ContextPlan,
+) -> dict[str, Any]:
+    """What the manifest keeps so a check with no cache can tell the context is current: the
+    inputs' hash, the models files read, the counts and warnings, the context files bb owns
+    whole (their hashes are the manifest's), and a hash of each Markdown block's body."""
+    blocks = {
+        path: sources.sha256(text)
+        for path, text in sorted(plan.rendered.items())
+        if path not in plan.whole_files
+    }
+    return {
+        "inputs": inputs_digest(project, routes, models),
+        "models": [rel for rel, _ in models],
+        "tables": plan.tables,
+        "routes": plan.routes,
+        "warnings": list(plan.warnings),
+        "whole": sorted(plan.whole_files),
+        "blocks": blocks,
+    }
+
+
+def committed(project: Project) -> tuple[int, int, tuple[str, ...]] | None:
+    """(tables, routes, warnings) when the manifest's context record matches the sources and
+    every context file is as recorded; else None.  Reads no code."""
+    from betterbase_cli.context.blocks import BEGIN, END, holds_block
+
+    path = project.root / ".betterbase/manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        record, hashes = data["context"], data["files"]
+        models = [str(rel) for rel in record["models"]]
+        if not _model_starts(project) <= set(models):
+            return None
+        routes = [
+            (rel, sources.file_digest(found)) for rel, found in sources.route_files(project).items()
+        ]
+        model_key = []
+        for rel in models:
+            digest = sources.text_digest(project.root / rel)
+            if digest is None:
+                return None
+            model_key.append((rel, digest))
+        if record["inputs"] != inputs_digest(project, routes, model_key):
+            return None
+        for rel in record["whole"]:
+            if sources.text_digest(project.root / rel) != hashes[rel]:
+                return None
+        for rel, digest in record["blocks"].items():
+            text = _read(project.root / rel)
+            if text is None:
+                return None
+            text = text.replace("\r\n", "\n")
+            start = text.find("\n", text.find(BEGIN)) + 1
+            body = text[start : text.find(END, start)]
+            if text.find(BEGIN) < 0 or sources.sha256(body) != digest:
+                return None
+            if not holds_block(text, body):
+                return None
+        return int(record["tables"]), int(record["routes"]), tuple(record["warnings"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _read(path: Path) -> str | None:
@@ -130,12 +218,15 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
     """Read the sources and plan every context file (writes nothing but bb's cache).
 
     ``last`` is what `current` already checked, so the sources are not hashed twice."""
+    from dataclasses import replace
+
     from betterbase_cli.context.plan import plan_files
 
     last = last or last_run(project)
     if last.record is not None and last.unchanged:
         rendered, warnings = _from_quick(last.record)
-        return plan_files(project, rendered, warnings, force=force)
+        plan = plan_files(project, rendered, warnings, force=force)
+        return replace(plan, record=last.record.get("record"))
     from betterbase_cli.context import build
 
     reader = build.ContextReader(project)
@@ -150,6 +241,8 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
     inputs = reader.read()
     rendered = build.render(project, inputs, renderer)
     plan = plan_files(project, rendered, inputs.warnings, force=force)
+    record = context_record(project, reader.route_key(), reader.model_key(), plan)
+    plan = replace(plan, record=record)
     cache.save(project.root, {**reader.state(), "renderer": renderer})
     tables, routes, whole, blocks = rendered
     cache.save_quick(
@@ -164,6 +257,7 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
             "whole": [(w.path, w.content) for w in whole],
             "blocks": sorted(blocks.items()),
             "warnings": list(inputs.warnings),
+            "record": record,
         },
     )
     return plan

@@ -154,7 +154,14 @@ class Watcher:
         # Bookkeeping for later runs, after the context is on disk: the manifest (what bb wrote,
         # for `bb context` to tell a hand edit from its own) and the stats of what was written.
         try:
-            record_plan(self.project, plan)
+            from dataclasses import replace
+
+            from betterbase_cli.context.run import context_record
+
+            keys = (self.reader.route_key(), self.reader.model_key())
+            record_plan(
+                self.project, replace(plan, record=context_record(self.project, *keys, plan))
+            )
         except (BetterBaseError, OSError) as exc:
             self.on_event(WatchEvent("error", f"{MANIFEST} could not be updated: {exc}"))
         self._remember(plan)

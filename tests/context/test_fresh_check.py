@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -215,3 +216,30 @@ def test_settings_json_cannot_hold_are_read_from_the_toml(tmp_path: Path) -> Non
         assert "context is current" in check.stdout
     change_prefix(root)
     assert run_bb("context", "--check", cwd=root, env=home).returncode == 1
+
+
+def test_a_fresh_clone_checks_from_the_manifest_without_reading_code(tmp_path: Path) -> None:
+    """No cache at all (CI on a fresh clone): the manifest's record answers, no parser loads."""
+    root = tmp_path / "sample"
+    write_sample_project(root, tables=4)
+    assert run_bb("context", cwd=root, env={"XDG_CACHE_HOME": str(tmp_path / "a")}).returncode == 0
+    code = textwrap.dedent(
+        """
+        import sys
+        from betterbase_cli.entry import main
+        sys.argv = ["bb", "context", "--check"]
+        try:
+            main()
+        finally:
+            readers = (".routes", ".python_reader")
+            loaded = sorted(m for m in sys.modules if m.endswith(readers))
+            print("loaded:", loaded, file=sys.stderr)
+        """
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "b"), "NO_COLOR": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "context is current" in result.stdout
+    assert "loaded: []" in result.stderr
