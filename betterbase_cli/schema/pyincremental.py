@@ -160,6 +160,8 @@ def _base_names(node: ast.ClassDef) -> set[str]:
 
 
 class _Incremental(_Builder):
+    """The models reader's builder, reusing from ``state`` what still holds (see above)."""
+
     def __init__(self, modules: Sequence[ModelsModule], state: IncrementalState) -> None:
         super().__init__(modules)
         self.state = state
