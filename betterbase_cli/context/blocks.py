@@ -27,3 +27,16 @@ def holds_block(text: str, body: str) -> bool:
     """True when ``text`` holds exactly one bb block and it is this body, as bb wrote it."""
     text = text.replace("\r\n", "\n")
     return text.count(BEGIN) == 1 and render_block(body) in text
+
+
+def written_block(text: str) -> str | None:
+    """The body of the one bb block in ``text`` when it is exactly as bb writes it (its
+    marker's hash matching), else None."""
+    text = text.replace("\r\n", "\n")
+    begin = text.find(BEGIN)
+    start = text.find("\n", begin) + 1 if begin >= 0 else 0
+    end = text.find(END, start) if start else -1
+    if end < 0:
+        return None
+    body = text[start:end]
+    return body if holds_block(text, body) else None

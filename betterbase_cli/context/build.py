@@ -592,6 +592,25 @@ def _render_table_item(item: dict[str, Any]) -> TablePart:
 _NO_TEMPLATE: Any = object()
 
 
+def _shown(table: Table, refs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What a table's text shows but its line numbers (Table equality ignores locations, class
+    name and relations; ``refs`` are the foreign keys that point at it)."""
+    locations = (table.location, *(c.location for c in table.columns))
+    return (
+        table,
+        table.class_name,
+        table.relations,
+        tuple((c.default, c.python_type) for c in table.columns),
+        refs,
+        tuple(loc.path if loc is not None else None for loc in locations),
+    )
+
+
+def _lines(table: Table) -> tuple[int | None, ...]:
+    locations = (table.location, *(c.location for c in table.columns))
+    return tuple(loc.line if loc is not None else None for loc in locations)
+
+
 class Renderer:
     """Renders the context files.  `--watch` keeps one, so that while the schema object is the
     same (most saves touch a route, not the models) the tables are not rendered again; with
@@ -697,14 +716,7 @@ class Renderer:
             elif not self.use_templates:
                 # A one-shot run with the renderer from bb's cache: tables equal to last time's,
                 # locations included, keep their text.
-                key = (
-                    table,
-                    table.location,
-                    table.class_name,
-                    table.relations,
-                    tuple((c.default, c.python_type, c.location) for c in table.columns),
-                    refs,
-                )
+                key = (_shown(table, refs), _lines(table))
                 found = self._parts.get(key)
                 part = found if found is not None else _render_table(schema, table)
                 parts[key] = part
@@ -735,19 +747,10 @@ class Renderer:
         refs: tuple[Any, ...],
         templates: dict[tuple[Any, ...], _Template | None],
     ) -> _Template | None:
-        locations = (table.location, *(c.location for c in table.columns))
-        # Table equality ignores locations: the key holds what else the text shows.
-        key = (
-            table,
-            table.class_name,
-            table.relations,
-            tuple((c.default, c.python_type) for c in table.columns),
-            refs,
-            tuple(loc.path if loc is not None else None for loc in locations),
-        )
+        key = _shown(table, refs)
         template = self._templates.get(key, _NO_TEMPLATE)
         if template is _NO_TEMPLATE:
-            template = _Template.of(schema, table) if self.use_templates else None
+            template = _Template.of(schema, table)
         templates[key] = template
         return template  # type: ignore[no-any-return]
 

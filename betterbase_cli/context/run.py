@@ -160,8 +160,9 @@ def context_record(
 def committed(project: Project) -> tuple[int, int, tuple[str, ...]] | None:
     """(tables, routes, warnings) when the manifest's context record matches the sources and
     every context file is as recorded; else None.  Reads no code."""
-    from betterbase_cli.context.blocks import BEGIN, END, holds_block
+    from betterbase_cli.context.blocks import written_block
 
+    # codegen.files.MANIFEST, not imported: that module would cost this check its dataclasses
     path = project.root / ".betterbase/manifest.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -185,14 +186,8 @@ def committed(project: Project) -> tuple[int, int, tuple[str, ...]] | None:
                 return None
         for rel, digest in record["blocks"].items():
             text = _read(project.root / rel)
-            if text is None:
-                return None
-            text = text.replace("\r\n", "\n")
-            start = text.find("\n", text.find(BEGIN)) + 1
-            body = text[start : text.find(END, start)]
-            if text.find(BEGIN) < 0 or sources.sha256(body) != digest:
-                return None
-            if not holds_block(text, body):
+            body = written_block(text) if text is not None else None
+            if body is None or sources.sha256(body) != digest:
                 return None
         return int(record["tables"]), int(record["routes"]), tuple(record["warnings"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

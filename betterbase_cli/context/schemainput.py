@@ -7,10 +7,9 @@ but keeps each parsed `ModelsModule` keyed by the hash of its text, so a save in
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from betterbase_cli.context.sources import sha256, text_digest
 from betterbase_cli.project import Project
 from betterbase_cli.schema.sources import model_files, walk_models
 
@@ -54,7 +53,7 @@ def read_schema(
 
     def parse(text: str, rel: str) -> ModelsModule:
         """parse_models_file, answered from ``cache`` when the text has not changed."""
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        digest = sha256(text)
         digests[rel] = digest
         cached = cache.get(rel)
         if cached is None or cached[0] != digest:
@@ -87,10 +86,3 @@ def read_schema(
         memo.schema_memo = (tuple(sorted(digests.items())), out)
     return out
 
-
-def text_digest(path: Path) -> str | None:
-    """The hash read_schema would record for a file (of its text), None when it is gone."""
-    try:
-        return hashlib.sha256(path.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
-    except (OSError, UnicodeDecodeError):
-        return None

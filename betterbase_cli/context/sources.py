@@ -67,7 +67,7 @@ def file_digest(path: Path) -> str:
 
 def text_digest(path: Path) -> str | None:
     """sha256 of a file's text (newlines as Python reads them), as recorded for models files;
-    None when it cannot be read.  The same hash as schemainput.text_digest."""
+    None when it cannot be read."""
     try:
         return sha256(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):

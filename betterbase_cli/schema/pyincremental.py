@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -389,12 +387,11 @@ def _in_file_lines(
             module = by_path.get(path)
             if module is None or module.lines is None:
                 return location, None
-            starts = module.lines.starts
-            i = bisect_right(starts, line) - 1
-            if i < 0:
+            span = module.lines.span(line)
+            if span is None:
                 return location, None
-            end = starts[i + 1] if i + 1 < len(starts) else sys.maxsize
-            known = last[path] = ((path, starts[i]), starts[i], end, module.lines.shifts[i])
+            start, end, shift = span
+            known = last[path] = ((path, start), start, end, shift)
         shift = known[3]
         real = Location(path, line + shift, location.col) if shift else location
         return real, known[0]

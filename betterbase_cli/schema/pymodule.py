@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
+import sys
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -56,10 +57,14 @@ class LineMap:
         i = bisect_right(self.starts, line) - 1
         return line + self.shifts[i] if i >= 0 else line
 
-    def chunk_of(self, line: int) -> int:
-        """The first node line of the chunk a node line belongs to (0: before every chunk)."""
+    def span(self, line: int) -> tuple[int, int, int] | None:
+        """(first node line, the next chunk's first node line, shift) of the chunk a node line
+        belongs to; None before every chunk."""
         i = bisect_right(self.starts, line) - 1
-        return self.starts[i] if i >= 0 else 0
+        if i < 0:
+            return None
+        end = self.starts[i + 1] if i + 1 < len(self.starts) else sys.maxsize
+        return self.starts[i], end, self.shifts[i]
 
 
 @dataclass(frozen=True, eq=False)
