@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from betterbase_cli import __version__
+from betterbase_cli.records import dataclass
 
 # What Copier leaves out of every template by default.
 _EXCLUDED = {"__pycache__", ".git", ".DS_Store", ".svn"}

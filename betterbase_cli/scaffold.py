@@ -10,12 +10,12 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from betterbase_cli import blueprint
 from betterbase_cli.errors import BetterBaseError, UsageError
 from betterbase_cli.project import Project
+from betterbase_cli.records import dataclass
 
 # Distribution names a project cannot take: installing it would shadow one of its own
 # dependencies (or a tool it needs), e.g. a project called "fastapi".

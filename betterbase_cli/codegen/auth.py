@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from betterbase_cli.codegen import auth_edits, files
 from betterbase_cli.codegen.files import CREATE, UNCHANGED, UPDATE, FileWrite, PlannedWrite
 from betterbase_cli.errors import ConfigError, FileConflict, SchemaError, SourceError, UsageError
 from betterbase_cli.project import CONFIG_FILE, Project
+from betterbase_cli.records import dataclass
 
 COMMAND = "bb auth setup"
 

@@ -14,13 +14,13 @@ import ast
 import keyword
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from betterbase_cli.codegen.files import FileWrite
 from betterbase_cli.errors import BetterBaseError, UsageError
 from betterbase_cli.project import Project
+from betterbase_cli.records import dataclass
 from betterbase_cli.schema.model import Column, Schema, Table
 
 BLUEPRINT = "crud"

@@ -12,11 +12,11 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from betterbase_cli.errors import ConfigError, FileConflict
+from betterbase_cli.records import dataclass
 
 MANIFEST = ".betterbase/manifest.json"
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from betterbase_cli.context import sources
 from betterbase_cli.context.plan import ContextPlan, Rendered, plan_files
 from betterbase_cli.errors import BetterBaseError, ConfigError, SourceError
 from betterbase_cli.project import Project
+from betterbase_cli.records import dataclass, field
 from betterbase_cli.schema.model import Schema, Table
 
 CONTEXT_FILE = ".betterbase-context.json"

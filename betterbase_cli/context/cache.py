@@ -45,7 +45,7 @@ def _stamp() -> tuple[object, ...]:
         p.stat().st_mtime_ns
         for folder in ("context", "schema", "codegen")
         for p in sorted((package / folder).glob("*.py"))
-    ) + ((package / "project.py").stat().st_mtime_ns,)
+    ) + tuple((package / name).stat().st_mtime_ns for name in ("project.py", "records.py"))
     return (CACHE_FORMAT, __version__, sys.version_info[:2], code)
 
 

@@ -7,12 +7,12 @@ did not change plans straight from the cache and never loads them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from betterbase_cli.codegen import files
 from betterbase_cli.codegen.files import FileWrite, PlannedWrite
 from betterbase_cli.project import Project
+from betterbase_cli.records import dataclass, field
 
 # What rendering produced: (tables, routes, whole files bb owns, block bodies by path).
 Rendered = tuple[int, int, list[FileWrite], dict[str, str]]

@@ -11,10 +11,10 @@ import ast
 import re
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Generic, TypeVar
 
+from betterbase_cli.records import dataclass, field
 from betterbase_cli.schema.model import Location
 
 APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})

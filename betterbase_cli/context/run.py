@@ -213,9 +213,8 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
     """Read the sources and plan every context file (writes nothing but bb's cache).
 
     ``last`` is what `current` already checked, so the sources are not hashed twice."""
-    from dataclasses import replace
-
     from betterbase_cli.context.plan import plan_files
+    from betterbase_cli.records import replace
 
     last = last or last_run(project)
     if last.record is not None and last.unchanged:

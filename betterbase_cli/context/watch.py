@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from betterbase_cli.codegen import files
 from betterbase_cli.codegen.files import MANIFEST
 from betterbase_cli.errors import BetterBaseError
 from betterbase_cli.project import CONFIG_FILE, Project, load_project
+from betterbase_cli.records import dataclass, field
 
 if TYPE_CHECKING:
     from betterbase_cli.context.build import ContextReader, Renderer
@@ -154,9 +154,8 @@ class Watcher:
         # Bookkeeping for later runs, after the context is on disk: the manifest (what bb wrote,
         # for `bb context` to tell a hand edit from its own) and the stats of what was written.
         try:
-            from dataclasses import replace
-
             from betterbase_cli.context.run import context_record
+            from betterbase_cli.records import replace
 
             keys = (self.reader.route_key(), self.reader.model_key())
             record_plan(

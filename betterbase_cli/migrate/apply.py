@@ -21,7 +21,6 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from betterbase_cli.errors import BetterBaseError, DatabaseError
 from betterbase_cli.migrate.db import Database, driver_error_text, is_driver_error
@@ -33,6 +32,7 @@ from betterbase_cli.migrate.files import (
     checksum,
     split_statements,
 )
+from betterbase_cli.records import dataclass
 
 LEDGER = "bb_migrations"
 NO_TRANSACTION_MARK = re.compile(r"^--\s*bb:no-transaction\b", re.IGNORECASE | re.MULTILINE)

@@ -14,13 +14,13 @@ import shutil
 import subprocess
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from betterbase_cli.errors import DatabaseError
 from betterbase_cli.migrate.apply import LEDGER
 from betterbase_cli.migrate.db import Database
 from betterbase_cli.migrate.files import slugify
+from betterbase_cli.records import dataclass, replace
 
 NULL = "\\N"
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from betterbase_cli.errors import ConfigError, DatabaseError
+from betterbase_cli.records import dataclass, field
 
 # URL scheme (before any "+driver") -> bb dialect.
 SCHEMES = {

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Literal, Protocol, TypeVar
 
@@ -47,6 +46,7 @@ from betterbase_cli.migrate.ops import (
     RenameIndex,
     RenameTable,
 )
+from betterbase_cli.records import dataclass, field, replace
 from betterbase_cli.schema.model import (
     Column,
     ColumnType,

@@ -21,11 +21,11 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from betterbase_cli.errors import BetterBaseError, ConfigError
+from betterbase_cli.records import dataclass, field
 
 CHECKSUMS_FILE = "checksums.json"
 CHECKSUMS_FORMAT = 1

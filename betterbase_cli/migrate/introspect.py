@@ -21,13 +21,13 @@ exactly when the database matches the models.  What each dialect cannot represen
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from betterbase_cli.migrate.diff import canonical, normalize_action, normalize_default
 from betterbase_cli.migrate.ops import Operation
 from betterbase_cli.migrate.render import Dialect
 from betterbase_cli.migrate.render_sqlite import affinity
+from betterbase_cli.records import replace
 from betterbase_cli.schema.model import (
     CheckConstraint,
     Column,

@@ -7,9 +7,9 @@ Operations are dialect-neutral; ``render.py`` decides how each dialect carries t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from betterbase_cli.records import dataclass
 from betterbase_cli.schema.model import (
     CheckConstraint,
     Column,
@@ -432,7 +432,7 @@ class RenameIndex(Operation):
         return f"rename index {self.old} on {self.table} to {self.new}"
 
     def reverse(self) -> Operation:
-        from dataclasses import replace
+        from betterbase_cli.records import replace
 
         return RenameIndex(self.table, self.new, self.old, replace(self.index, name=self.old))
 

@@ -10,10 +10,10 @@ losing data and never guesses a rename.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from betterbase_cli.errors import Aborted, OpenQuestions, UsageError
+from betterbase_cli.records import dataclass, field
 
 if TYPE_CHECKING:
     from betterbase_cli.migrate.diff import Decisions, DiffResult, Question

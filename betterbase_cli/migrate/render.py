@@ -44,7 +44,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Literal
 
 from betterbase_cli.migrate.ops import (
@@ -72,6 +71,7 @@ from betterbase_cli.migrate.ops import (
     RenameIndex,
     RenameTable,
 )
+from betterbase_cli.records import dataclass, field
 from betterbase_cli.schema.model import Column, ColumnType, ForeignKey, Schema, Table
 
 Dialect = Literal["sqlite", "postgresql", "mysql"]

@@ -279,7 +279,7 @@ class MysqlRenderer(Renderer):
         note = self.note_lengthless([op.column])
         if op.fill is None:
             return [note + self.alter(op.table, f"ADD COLUMN {self.column_sql(op.column)}")]
-        from dataclasses import replace
+        from betterbase_cli.records import replace
 
         filled = replace(op.column, server_default=op.fill)
         return [

@@ -8,12 +8,12 @@ depends on the clock, so writing the same schema twice gives the same bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from betterbase_cli import __version__
 from betterbase_cli.errors import ConfigError
+from betterbase_cli.records import dataclass
 
 if TYPE_CHECKING:
     # Imported where used: `bb migrate check` answered from its cache never needs the model.

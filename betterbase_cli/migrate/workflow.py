@@ -10,7 +10,6 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -28,6 +27,7 @@ from betterbase_cli.migrate.files import (
     slugify,
     write_atomic,
 )
+from betterbase_cli.records import dataclass
 
 if TYPE_CHECKING:
     from betterbase_cli.migrate.questioner import Answers, Asker, Resolved

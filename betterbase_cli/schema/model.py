@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
 from typing import Any
+
+from betterbase_cli.records import dataclass, field, fields
 
 SNAPSHOT_VERSION = 1
 
@@ -279,7 +280,7 @@ def _plain(value: Any) -> Any:
     """A dataclass as a JSON-ready dict: compared fields only, empty values left out."""
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
-    if hasattr(value, "__dataclass_fields__"):
+    if hasattr(type(value), "__dataclass_fields__"):
         out: dict[str, Any] = {}
         for f in fields(value):
             if not f.compare:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from betterbase_cli.errors import SchemaParseError
+from betterbase_cli.records import dataclass, field
 from betterbase_cli.schema.model import (
     CheckConstraint,
     ColumnType,

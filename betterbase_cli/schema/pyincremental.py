@@ -17,10 +17,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from betterbase_cli.errors import SchemaParseError
+from betterbase_cli.records import dataclass, field, replace
 from betterbase_cli.schema.model import ColumnType, Enum, Location, Table
 from betterbase_cli.schema.pydrafts import ColumnDraft, FKDraft, TableDraft, location_of
 from betterbase_cli.schema.pymodule import ModelsModule

@@ -8,10 +8,10 @@ import hashlib
 import sys
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from betterbase_cli.errors import SchemaParseError
+from betterbase_cli.records import dataclass, field
 
 _BUILTINS = frozenset(dir(builtins))
 

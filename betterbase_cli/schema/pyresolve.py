@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
+from betterbase_cli.records import dataclass, field
 from betterbase_cli.schema import model
 from betterbase_cli.schema.pymodule import ModelsModule
 

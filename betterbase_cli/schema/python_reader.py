@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from betterbase_cli.errors import SchemaError, SchemaParseError
+from betterbase_cli.records import dataclass, replace
 from betterbase_cli.schema import model
 from betterbase_cli.schema.model import (
     Column,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from betterbase_cli.records import dataclass
 from betterbase_cli.schema import model
 from betterbase_cli.schema.model import Column, ColumnType, Enum, ForeignKey, Schema, Table
 

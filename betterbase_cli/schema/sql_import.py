@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from betterbase_cli.errors import BetterBaseError, SchemaParseError, UsageError
+from betterbase_cli.records import dataclass
 from betterbase_cli.schema.model import Schema
 
 if TYPE_CHECKING:
@@ -83,9 +83,8 @@ def plan_import(project: Project, sql_file: Path, dialect: str | None) -> Import
 
 def apply_import(project: Project, planned: ImportPlan) -> Path | None:
     """Write the models file; returns where the replaced file was copied (None if new)."""
-    from dataclasses import replace
-
     from betterbase_cli.codegen.files import CONFLICT, OVERWRITE, apply
+    from betterbase_cli.records import replace
 
     target = project.root / planned.write.path
     backup: Path | None = None

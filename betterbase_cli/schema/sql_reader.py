@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from betterbase_cli.errors import SchemaParseError, UsageError
+from betterbase_cli.records import dataclass, field
 from betterbase_cli.schema import model
 from betterbase_cli.schema.model import (
     CheckConstraint,
@@ -686,7 +686,7 @@ class _Reader:
             )
 
     def _with_options(self, fk: ForeignKey, options: list[str]) -> ForeignKey:
-        from dataclasses import replace
+        from betterbase_cli.records import replace
 
         for option in options:
             text = " ".join(option.upper().split())

@@ -157,7 +157,8 @@ def _fold(schema: Schema) -> Schema:
     lower(hex(randomblob(16))) as LOWER(HEX(RANDOMBLOB(16))), which means the same; and
     MySQL's uuid() under bb's name for it."""
     import re
-    from dataclasses import replace
+
+    from betterbase_cli.records import replace
 
     def fold(text: str | None) -> str | None:
         if text is None:
@@ -183,7 +184,7 @@ def _fold(schema: Schema) -> Schema:
 def _without_names(schema: Schema) -> Schema:
     """Constraint names aside: the original file leaves some unnamed (the database names them),
     bb's migration names every constraint."""
-    from dataclasses import replace
+    from betterbase_cli.records import replace
 
     return Schema(
         tables=tuple(
@@ -260,8 +261,7 @@ def _sqlite_schema(url: str) -> Schema:
 def _known_losses(original: Schema, migrated: Schema, sql_file: Path, dialect: str) -> Schema:
     """The original database with what bb says it cannot keep taken as bb keeps it: types the
     importer warned about (CHAR(n) becomes VARCHAR(n), ...)."""
-    from dataclasses import replace
-
+    from betterbase_cli.records import replace
     from betterbase_cli.schema.sql_reader import read_sql_with_warnings
 
     warned = {

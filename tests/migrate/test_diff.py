@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from betterbase_cli.migrate.diff import (
@@ -33,6 +31,7 @@ from betterbase_cli.migrate.ops import (
     is_narrowing,
     summary,
 )
+from betterbase_cli.records import replace
 from betterbase_cli.schema.model import (
     Column,
     ColumnType,

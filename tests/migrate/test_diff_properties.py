@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from betterbase_cli.migrate.diff import Decisions, diff
 from betterbase_cli.migrate.introspect import comparable, introspect
 from betterbase_cli.migrate.ops import AddColumn, AlterColumn
 from betterbase_cli.migrate.render import Dialect, create_schema_sql, render_sql
+from betterbase_cli.records import replace
 from betterbase_cli.schema.model import (
     CheckConstraint,
     Column,

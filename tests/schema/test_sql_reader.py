@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from betterbase_cli.errors import SchemaParseError, UsageError
+from betterbase_cli.records import replace
 from betterbase_cli.schema.model import (
     CheckConstraint,
     Column,

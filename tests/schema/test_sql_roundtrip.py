@@ -3,8 +3,6 @@ dialect: the reader understands everything bb writes."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from schema.test_python_writer import schemas
@@ -12,6 +10,7 @@ from schema.test_python_writer import schemas
 from betterbase_cli.errors import SchemaError
 from betterbase_cli.migrate.introspect import comparable
 from betterbase_cli.migrate.render import create_schema_sql
+from betterbase_cli.records import replace
 from betterbase_cli.schema.model import ColumnType, Schema
 from betterbase_cli.schema.sql_reader import read_sql
 
