@@ -27,8 +27,20 @@ CONFLICT = "conflict"  # edited by a person; left alone
 OVERWRITE = "overwrite"  # edited by a person; replaced because of --force
 
 
+_DIGESTS: dict[str, str] = {}
+
+
 def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """sha256 of a text.  A large one (a context file, hashed for the manifest, bb's cache and
+    the context record in one run) is hashed once per process."""
+    if len(text) < 4096:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    found = _DIGESTS.get(text)
+    if found is None:
+        if len(_DIGESTS) >= 16:
+            _DIGESTS.clear()
+        found = _DIGESTS[text] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return found
 
 
 @dataclass(frozen=True)

@@ -77,13 +77,19 @@ class ContextReader:
     # --watch: re-parse only the edited part of a models file, rebuild only what it touched
     incremental: Any = None  # pyincremental.IncrementalState
 
-    def state(self) -> dict[str, Any]:
-        """What the on-disk cache keeps between runs."""
+    def state(self) -> dict[str, dict[str, Any]]:
+        """What the on-disk cache keeps between runs, by part (see cache.PARTS): the route side
+        and the models side are saved apart, so a run that changed one saves only that one."""
         return {
-            "routes": self.route_cache,
-            "link": self._link_memo,
-            "link_inputs": self._link_inputs,
-            "schema": self.schema_memo,
+            # Modules that declare no routes are indexed again each run (a regular expression
+            # over text read anyway for its hash): an edit of the models then saves nothing here.
+            "routes": {
+                "routes": {rel: c for rel, c in self.route_cache.items() if c.scan is not None},
+                "link": self._link_memo[1] if self._link_memo else None,
+                "link_inputs": self._link_inputs,
+                "route_memo": self.route_memo,  # relinks only the modules that changed
+            },
+            "schema": {"schema": self.schema_memo},
         }
 
     def route_key(self) -> list[tuple[str, str]]:
@@ -94,11 +100,16 @@ class ContextReader:
         """(path, hash of the text) of every models file read."""
         return list(self.schema_memo[0]) if self.schema_memo else []
 
-    def restore(self, state: dict[str, Any]) -> None:
-        self.route_cache = dict(state.get("routes") or {})
-        self._link_memo = state.get("link")
-        self._link_inputs = state.get("link_inputs")
-        self.schema_memo = state.get("schema")
+    def restore(self, part: str, state: dict[str, Any]) -> None:
+        if part == "routes":
+            self.route_cache = dict(state.get("routes") or {})
+            link = state.get("link")
+            # No key: the next read reuses the link when what it reads (_link_inputs) is equal.
+            self._link_memo = ((), link) if link is not None else None
+            self._link_inputs = state.get("link_inputs")
+            self.route_memo = dict(state.get("route_memo") or {})
+        elif part == "schema":
+            self.schema_memo = state.get("schema")
 
     def route_files(self) -> dict[str, Path]:
         return sources.route_files(self.project)
@@ -644,10 +655,27 @@ class Renderer:
         # it, its template)
         self._by_origin: dict[int, tuple[Table, tuple[Any, ...], _Template | None]] = {}
 
-    def __getstate__(self) -> dict[str, Any]:
-        # `bb context` keeps the renderer in its cache between runs: caches keyed by id() mean
-        # nothing in another process, and the routes' are most of the pickle.
-        return {**self.__dict__, "_routes": {}, "_same": {}, "_templates": {}, "_by_origin": {}}
+    # What a one-shot `bb context` keeps in bb's cache between runs, by part (see cache.PARTS).
+    # Caches keyed by id() mean nothing in another process; the project is another object.
+    STATE = {
+        "routes": ("_routes_of", "_route_items", "_routes_text", "_route_rows", "_route_lines"),
+        "schema": ("_schema", "_tables", "_tables_text", "_doc_tables", "_table_lines"),
+        "parts": ("_parts",),  # only a run that renders tables again needs these
+    }
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        out = {part: {n: getattr(self, n) for n in names} for part, names in self.STATE.items()}
+        # Each route's rendering, by route: the link memo (pickled with it) hands back the same
+        # route objects for unchanged modules, so only the changed ones are rendered again.
+        out["routes"]["_routes"] = list(self._routes.values())
+        return out
+
+    def restore(self, part: str, state: dict[str, Any]) -> None:
+        for name in self.STATE[part]:
+            if name in state:
+                setattr(self, name, state[name])
+        if part == "routes":
+            self._routes = {id(hit[0]): hit for hit in state.get("_routes") or ()}
 
     def render(
         self, project: Project, inputs: ContextInput, origins: Mapping[int, Table] | None = None

@@ -18,10 +18,15 @@ from typing import Any
 
 from betterbase_cli import __version__
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 # Projects whose cache is kept: the least recently written go first (a cache is per project
 # path, and temporary projects would otherwise pile up).
 KEEP_PROJECTS = 64
+# The pickled state is kept in parts, each loaded only when a run needs it and saved only when
+# it changed: a router save then neither loads the table renderings nor saves the schema.
+PARTS = ("routes", "schema", "parts")
+# What a project's cache files are named after its hash ("pickle": one file, as older bb kept).
+SUFFIXES = ("json", "pickle", *(f"{part}.pickle" for part in PARTS))
 
 
 def enabled() -> bool:
@@ -49,14 +54,14 @@ def _stamp() -> tuple[object, ...]:
     return (CACHE_FORMAT, __version__, sys.version_info[:2], code)
 
 
-def load(root: Path) -> dict[str, Any] | None:
-    """The cached state of the project at ``root``, or None (missing, unreadable, other bb)."""
+def load(root: Path, part: str) -> dict[str, Any] | None:
+    """The cached ``part`` of the project at ``root``, or None (missing, unreadable, other bb)."""
     if not enabled():
         return None
     import pickle  # here: the no-change path never needs it
 
     try:
-        with cache_file(root).open("rb") as handle:
+        with cache_file(root, f".{part}.pickle").open("rb") as handle:
             data = pickle.load(handle)
     except Exception:  # a cache is never worth an error: anything wrong means "no cache"
         return None
@@ -65,7 +70,7 @@ def load(root: Path) -> dict[str, Any] | None:
     return data
 
 
-def save(root: Path, state: dict[str, Any]) -> None:
+def save(root: Path, part: str, state: dict[str, Any]) -> None:
     if not enabled():
         return
     import pickle
@@ -74,7 +79,7 @@ def save(root: Path, state: dict[str, Any]) -> None:
         data = pickle.dumps({**state, "stamp": _stamp()}, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # something that does not pickle: run without a cache, never fail
         return
-    _write(cache_file(root), data)
+    _write(cache_file(root, f".{part}.pickle"), data)
 
 
 def load_quick(root: Path) -> dict[str, Any] | None:
@@ -108,6 +113,10 @@ def _write(target: Path, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".ctx-", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        # Not renamed over the old file: ext4 then writes the new one to disk first
+        # (auto_da_alloc), about 3 ms for a cache this size.  A cache needs no durability: a
+        # reader sees the old file, none (no cache), or the new one.
+        target.unlink(missing_ok=True)
         os.replace(tmp, target)
     except Exception:  # read-only home, full disk: run without a cache
         if tmp is not None:
@@ -124,7 +133,7 @@ def prune(folder: Path, keep: int = KEEP_PROJECTS, current: str = "") -> None:
     newest: dict[str, float] = {}
     for entry in entries:
         stem, dot, suffix = entry.name.partition(".")
-        if len(stem) != 24 or suffix not in ("pickle", "json") or not dot:
+        if len(stem) != 24 or suffix not in SUFFIXES or not dot:
             continue
         if stem.strip("0123456789abcdef") or stem == current:
             continue
@@ -136,5 +145,5 @@ def prune(folder: Path, keep: int = KEEP_PROJECTS, current: str = "") -> None:
     if len(newest) < keep:
         return
     for stem in sorted(newest, key=newest.__getitem__)[: len(newest) - keep + 1]:
-        for suffix in (".pickle", ".json"):
-            (folder / f"{stem}{suffix}").unlink(missing_ok=True)
+        for suffix in SUFFIXES:
+            (folder / f"{stem}.{suffix}").unlink(missing_ok=True)

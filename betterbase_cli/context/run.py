@@ -15,7 +15,7 @@ from betterbase_cli.context import cache, sources
 from betterbase_cli.project import CONFIG_FILE, Project, find_root, load_project
 
 if TYPE_CHECKING:
-    from betterbase_cli.context.plan import ContextPlan, Rendered
+    from betterbase_cli.context.plan import ContextPlan
 
 
 def _config_digest(root: Path) -> str:
@@ -35,7 +35,7 @@ def open_project() -> tuple[Project, LastRun]:
         project = Project(root, known["settings"])
     else:
         project = load_project(root)
-    return project, LastRun(record, record is not None and _unchanged(project, record))
+    return project, LastRun(record, _changes(project, record) if record is not None else SIDES)
 
 
 def _as_json(settings: dict[str, Any]) -> dict[str, Any] | None:
@@ -47,21 +47,28 @@ def _as_json(settings: dict[str, Any]) -> dict[str, Any] | None:
     return settings if same else None
 
 
-def _unchanged(project: Project, quick: dict[str, Any]) -> bool:
-    """True when every source has the hash recorded by the last run (and no file came or went)."""
+# The two sides of the sources: the route modules (every Python file of the app) and the models.
+SIDES = frozenset({"routes", "schema"})
+
+
+def _changes(project: Project, quick: dict[str, Any]) -> frozenset[str]:
+    """Which sides have a source whose hash is not the one recorded by the last run (or a file
+    that came or went); betterbase.toml counts for both."""
     if quick.get("config") != _config_digest(project.root):
-        return False
+        return SIDES
+    changed = set()
     recorded = quick.get("routes") or []
     found = sources.route_files(project)
-    if [rel for rel, _ in recorded] != list(found):
-        return False
-    for rel, digest in recorded:
-        if sources.file_digest(found[rel]) != digest:
-            return False
+    if [rel for rel, _ in recorded] != list(found) or any(
+        sources.file_digest(found[rel]) != digest for rel, digest in recorded
+    ):
+        changed.add("routes")
     models = quick.get("models") or []
-    if not _model_starts(project) <= {rel for rel, _ in models}:
-        return False
-    return all(sources.text_digest(project.root / rel) == d for rel, d in models)
+    if not _model_starts(project) <= {rel for rel, _ in models} or any(
+        sources.text_digest(project.root / rel) != digest for rel, digest in models
+    ):
+        changed.add("schema")
+    return frozenset(changed)
 
 
 def _model_starts(project: Project) -> set[str]:
@@ -80,14 +87,15 @@ class LastRun:
     """The last run's record (the quick cache), checked once against the sources.  A plain
     class: a NamedTuple or dataclass would cost this module's import more than its work."""
 
-    def __init__(self, record: dict[str, Any] | None, unchanged: bool) -> None:
+    def __init__(self, record: dict[str, Any] | None, changed: frozenset[str]) -> None:
         self.record = record
-        self.unchanged = unchanged  # every source has the recorded hash; no file came or went
+        self.changed = changed  # the sides (SIDES) with a source not as recorded
+        self.unchanged = record is not None and not changed
 
 
 def last_run(project: Project) -> LastRun:
     record = cache.load_quick(project.root)
-    return LastRun(record, record is not None and _unchanged(project, record))
+    return LastRun(record, _changes(project, record) if record is not None else SIDES)
 
 
 def current(
@@ -97,7 +105,7 @@ def current(
     file on disk is what that run rendered; else None.  Loads no parser and no renderer.
 
     Without bb's cache (a fresh clone in CI) the record in the committed manifest answers."""
-    from betterbase_cli.context.blocks import holds_block
+    from betterbase_cli.context.blocks import written_block
 
     last = last or last_run(project)
     quick = last.record
@@ -105,12 +113,13 @@ def current(
         return committed(project)
     if not last.unchanged:
         return None
-    for path, content in quick["whole"]:
-        if _read(project.root / path) != content:
+    for path, digest in quick["whole"]:
+        if sources.text_digest(project.root / path) != digest:
             return None
-    for path, body in quick["blocks"]:
+    for path, digest in quick["blocks"]:
         text = _read(project.root / path)
-        if text is None or not holds_block(text, body):
+        body = written_block(text) if text is not None else None
+        if body is None or sources.sha256(body) != digest:
             return None
     return quick["tables"], quick["routes_count"], tuple(quick["warnings"])
 
@@ -141,8 +150,10 @@ def context_record(
     """What the manifest keeps so a check with no cache can tell the context is current: the
     inputs' hash, the models files read, the counts and warnings, the context files bb owns
     whole (their hashes are the manifest's), and a hash of each Markdown block's body."""
+    from betterbase_cli.codegen.files import digest
+
     blocks = {
-        path: sources.sha256(text)
+        path: digest(text)
         for path, text in sorted(plan.rendered.items())
         if path not in plan.whole_files
     }
@@ -201,43 +212,43 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _from_quick(quick: dict[str, Any]) -> tuple[Rendered, tuple[str, ...]]:
-    from betterbase_cli.codegen.files import FileWrite
-
-    whole = [FileWrite(path, content) for path, content in quick["whole"]]
-    rendered: Rendered = (quick["tables"], quick["routes_count"], whole, dict(quick["blocks"]))
-    return rendered, tuple(quick["warnings"])
-
-
 def prepare(project: Project, force: bool = False, last: LastRun | None = None) -> ContextPlan:
     """Read the sources and plan every context file (writes nothing but bb's cache).
 
-    ``last`` is what `current` already checked, so the sources are not hashed twice."""
+    ``last`` is what `current` already checked, so the sources are not hashed twice.  bb's
+    cache is loaded by part, the tables' renderings only when the models changed, and a part
+    is saved only when this run changed it."""
+    from betterbase_cli.codegen.files import digest
+    from betterbase_cli.context import build
     from betterbase_cli.context.plan import plan_files
     from betterbase_cli.records import replace
 
     last = last or last_run(project)
-    if last.record is not None and last.unchanged:
-        rendered, warnings = _from_quick(last.record)
-        plan = plan_files(project, rendered, warnings, force=force)
-        return replace(plan, record=last.record.get("record"))
-    from betterbase_cli.context import build
-
     reader = build.ContextReader(project)
-    # The renderer is cached with the reader (one pickle, so object identity holds): while the
-    # restored schema is the one it rendered, the tables are not rendered again.
+    # The renderer is cached with the reader, part by part (each part one pickle, so object
+    # identity holds): while the restored schema is the one it rendered, the tables are not
+    # rendered again; while the restored routes are, the routes are not.
     renderer = build.Renderer()
-    deep = cache.load(project.root)
-    if deep is not None:
-        reader.restore(deep)
-        if isinstance(deep.get("renderer"), build.Renderer):
-            renderer = deep["renderer"]
+    for part in cache.PARTS:
+        if part == "parts" and "schema" not in last.changed:
+            continue  # the tables' renderings are reused whole
+        state = cache.load(project.root, part)
+        if state is not None:
+            reader.restore(part, state)
+            renderer.restore(part, state)
+    # (dicts copied: the reader adds to its file cache in place)
+    before = {
+        part: {name: dict(v) if isinstance(v, dict) else v for name, v in state.items()}
+        for part, state in _parts(reader, renderer).items()
+    }
     inputs = reader.read()
     rendered = build.render(project, inputs, renderer)
     plan = plan_files(project, rendered, inputs.warnings, force=force)
     record = context_record(project, reader.route_key(), reader.model_key(), plan)
     plan = replace(plan, record=record)
-    cache.save(project.root, {**reader.state(), "renderer": renderer})
+    for part, state in _parts(reader, renderer).items():
+        if any(not _same(value, before[part].get(name)) for name, value in state.items()):
+            cache.save(project.root, part, state)
     tables, routes, whole, blocks = rendered
     cache.save_quick(
         project.root,
@@ -248,13 +259,27 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
             "models": reader.model_key(),
             "tables": tables,
             "routes_count": routes,
-            "whole": [(w.path, w.content) for w in whole],
-            "blocks": sorted(blocks.items()),
+            "whole": [(w.path, digest(w.content)) for w in whole],
+            "blocks": sorted((path, digest(body)) for path, body in blocks.items()),
             "warnings": list(inputs.warnings),
             "record": record,
         },
     )
     return plan
+
+
+def _parts(reader: Any, renderer: Any) -> dict[str, dict[str, Any]]:
+    """The reader's and the renderer's state, by cache part."""
+    out: dict[str, dict[str, Any]] = {part: {} for part in cache.PARTS}
+    for owner in (reader, renderer):
+        for part, state in owner.state().items():
+            out[part].update(state)
+    return out
+
+
+def _same(now: Any, before: Any) -> bool:
+    # Identity first: a part a run did not touch holds the very objects it was loaded with.
+    return now is before or bool(now == before)
 
 
 def generate(project: Project, force: bool = False) -> tuple[ContextPlan, list[str]]:

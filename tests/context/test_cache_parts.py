@@ -1,0 +1,141 @@
+"""bb's context cache in parts: whatever a run loads or skips, the context it writes is what an
+uncached run writes, and a run saves only the parts it changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from context.sample_project import write_sample_project
+from helpers import run_bb
+
+from betterbase_cli.context import cache
+
+
+def edit(root: Path, rel: str, change: Callable[[str], str]) -> None:
+    path = root / rel
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def add_route(i: int) -> Callable[[Path], None]:
+    return lambda root: edit(
+        root,
+        "app/routes/posts.py",
+        lambda t: t + f'\n\n@router.get("/x{i}")\ndef x{i}() -> None: ...\n',
+    )
+
+
+def add_table(i: int) -> Callable[[Path], None]:
+    return lambda root: edit(
+        root,
+        "app/db/schema.py",
+        lambda t: (
+            t + f'\n\nclass X{i}(Base):\n    __tablename__ = "x{i}"\n\n'
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        ),
+    )
+
+
+def add_column(root: Path) -> None:
+    edit(
+        root,
+        "app/db/schema.py",
+        lambda t: t.replace(
+            '    __tablename__ = "users"\n',
+            '    __tablename__ = "users"\n    nickname: Mapped[str | None] = mapped_column()\n',
+            1,
+        ),
+    )
+
+
+def both(root: Path) -> None:
+    add_route(9)(root)
+    add_table(9)(root)
+
+
+def helper(root: Path) -> None:
+    edit(root, "app/schemas/posts.py", lambda t: t + "\n\nclass Mood(str, Enum):\n    ok = 'ok'\n")
+
+
+def comment(root: Path) -> None:
+    edit(root, "app/schemas/posts.py", lambda t: t + "\n# a note\n")
+
+
+def prefix(root: Path) -> None:
+    edit(root, "betterbase.toml", lambda t: t.replace('prefix = "/api"', 'prefix = "/v2"'))
+
+
+def remove_router(root: Path) -> None:
+    (root / "app/routes/posts.py").unlink()
+
+
+def break_cache(root: Path) -> None:
+    for part in cache.PARTS:
+        path = cache.cache_file(root, f".{part}.pickle")
+        if path.exists():
+            path.write_bytes(b"not a pickle")
+
+
+EDITS: list[tuple[str, Callable[[Path], None]]] = [
+    ("a route", add_route(1)),
+    ("another route", add_route(2)),
+    ("a table", add_table(1)),
+    ("a column", add_column),
+    ("a route and a table", both),
+    ("a helper module", helper),
+    ("nothing", lambda root: None),
+    ("the settings", prefix),
+    ("a route after the settings", add_route(3)),
+    ("a broken cache", break_cache),
+    ("a table after a broken cache", add_table(2)),
+    ("a router removed", remove_router),
+    ("a table after a router removed", add_table(3)),
+]
+
+
+def test_a_cached_run_writes_what_an_uncached_run_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "sample"
+    write_sample_project(root, tables=5)
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    monkeypatch.setenv("XDG_CACHE_HOME", home["XDG_CACHE_HOME"])  # for cache.cache_file
+    assert run_bb("context", cwd=root, env=home).returncode == 0
+    for name, change in EDITS:
+        change(root)
+        run = run_bb("context", cwd=root, env=home)
+        assert run.returncode == 0, (name, run.stderr)
+        check = run_bb("context", "--check", cwd=root, env={"BB_NO_CACHE": "1"})
+        assert check.returncode == 0, (name, check.stderr)
+
+
+def stamps(root: Path) -> dict[str, int]:
+    return {
+        part: cache.cache_file(root, f".{part}.pickle").stat().st_mtime_ns for part in cache.PARTS
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "saved"),
+    [
+        (add_route(1), {"routes"}),
+        (add_column, {"schema", "parts"}),  # no class added: linking reads nothing new
+        (helper, {"routes"}),  # a class added: linking reads class indexes
+        (comment, set()),
+    ],
+    ids=["a route", "a column", "a class in a helper module", "a comment"],
+)
+def test_a_run_saves_only_the_parts_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[Path], None], saved: set[str]
+) -> None:
+    root = tmp_path / "sample"
+    write_sample_project(root, tables=5)
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    monkeypatch.setenv("XDG_CACHE_HOME", home["XDG_CACHE_HOME"])
+    assert run_bb("context", cwd=root, env=home).returncode == 0
+    before = stamps(root)
+    change(root)
+    assert run_bb("context", cwd=root, env=home).returncode == 0
+    after = stamps(root)
+    assert {part for part in cache.PARTS if after[part] != before[part]} == saved
