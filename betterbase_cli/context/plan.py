@@ -61,7 +61,11 @@ def plan_files(
         whole = [w for w in whole if known.get(w.path) != w.content]
         blocks = {p: b for p, b in blocks.items() if known.get(p) != b}
     written = written or {}
-    planned = files.plan(project.root, whole, force=force, written=written) if whole else []
+    planned = (
+        files.plan(project.root, whole, force=force, written=written, empty_is_ours=True)
+        if whole
+        else []
+    )
     notes = [
         f"{p.path} was edited since bb wrote it and was left alone "
         "(see the change with --dry-run, replace it with --force)"
@@ -89,7 +93,13 @@ def apply_plan(project: Project, plan: ContextPlan, record: bool = True) -> list
     the caller records the whole files in the manifest with `record_plan` (the watcher does,
     after it has said the context is written)."""
     changed = [w for w in plan.changed if w.action != files.CONFLICT]
-    files.write_many(project.root, [(w.path, w.content) for w in changed])
+    # The files bb owns whole are made from the sources again at will; the Markdown files
+    # hold the user's text too, so they are written durably.
+    whole = [(w.path, w.content) for w in changed if w.path in plan.whole_files]
+    files.write_many(project.root, whole, durable=False)
+    files.write_many(
+        project.root, [(w.path, w.content) for w in changed if w.path not in plan.whole_files]
+    )
     if record:
         record_plan(project, plan)
     return [w.path for w in changed]

@@ -620,7 +620,7 @@ class _Scanner:
             response_model = self._return_model(fn)
         include = kwargs.get("include_in_schema")
         extra_body = self._extra_body(kwargs.get("openapi_extra"))
-        summary = self.string(kwargs.get("summary")) or _first_line(ast.get_docstring(fn))
+        summary = self.string(kwargs.get("summary")) or _first_line(_docstring(fn))
         self.routes.append(
             RouteDef(
                 router=owner,
@@ -713,6 +713,16 @@ class _Scanner:
             return
         path_node = call.args[0] if call.args else kwargs.get("path")
         self.add_route(owner, method, call, self.defs[endpoint.id], path_node)
+
+
+def _docstring(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The docstring as ast.get_docstring gives it, but for the indentation of lines after the
+    first, which _first_line does not read (get_docstring's cleandoc imports inspect: 12 ms)."""
+    if fn.body and isinstance(fn.body[0], ast.Expr):
+        value = fn.body[0].value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return value.value.expandtabs()
+    return None
 
 
 def _first_line(text: str | None) -> str | None:
