@@ -104,15 +104,16 @@ def current(
     """(tables, routes, warnings) when no source changed since the last run and every context
     file on disk is what that run rendered; else None.  Loads no parser and no renderer.
 
-    Without bb's cache (a fresh clone in CI) the record in the committed manifest answers."""
+    Without bb's cache (a fresh clone in CI), or when the sources changed since it was made,
+    the record in the committed manifest answers."""
     from betterbase_cli.context.blocks import written_block
 
     last = last or last_run(project)
     quick = last.record
-    if quick is None:
+    if quick is None or not last.unchanged:
+        # No cache (a fresh clone), or sources changed since bb's last run here: the manifest's
+        # record answers when something else (the `--watch` of `bb dev`) has caught up since.
         return committed(project)
-    if not last.unchanged:
-        return None
     for path, digest in quick["whole"]:
         if sources.text_digest(project.root / path) != digest:
             return None

@@ -218,11 +218,8 @@ def test_settings_json_cannot_hold_are_read_from_the_toml(tmp_path: Path) -> Non
     assert run_bb("context", "--check", cwd=root, env=home).returncode == 1
 
 
-def test_a_fresh_clone_checks_from_the_manifest_without_reading_code(tmp_path: Path) -> None:
-    """No cache at all (CI on a fresh clone): the manifest's record answers, no parser loads."""
-    root = tmp_path / "sample"
-    write_sample_project(root, tables=4)
-    assert run_bb("context", cwd=root, env={"XDG_CACHE_HOME": str(tmp_path / "a")}).returncode == 0
+def check_noting_readers(root: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`bb context --check` in a fresh process that prints which source readers it loaded."""
     code = textwrap.dedent(
         """
         import sys
@@ -236,10 +233,37 @@ def test_a_fresh_clone_checks_from_the_manifest_without_reading_code(tmp_path: P
             print("loaded:", loaded, file=sys.stderr)
         """
     )
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "b"), "NO_COLOR": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**os.environ, **env, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
     )
+
+
+def test_a_fresh_clone_checks_from_the_manifest_without_reading_code(tmp_path: Path) -> None:
+    """No cache at all (CI on a fresh clone): the manifest's record answers, no parser loads."""
+    root = tmp_path / "sample"
+    write_sample_project(root, tables=4)
+    assert run_bb("context", cwd=root, env={"XDG_CACHE_HOME": str(tmp_path / "a")}).returncode == 0
+    result = check_noting_readers(root, {"XDG_CACHE_HOME": str(tmp_path / "b")})
     assert result.returncode == 0, result.stderr
     assert "context is current" in result.stdout
     assert "loaded: []" in result.stderr
+
+
+def test_after_a_watch_session_the_manifest_answers_without_reading_code(tmp_path: Path) -> None:
+    """bb's cache is from before the edits; the watcher (here: a run with another cache) has
+    written the context and its record since: `--check` reads no code to say it is current."""
+    root = tmp_path / "sample"
+    write_sample_project(root, tables=4)
+    mine = {"XDG_CACHE_HOME": str(tmp_path / "mine")}
+    assert run_bb("context", cwd=root, env=mine).returncode == 0
+    add_route(root)
+    assert run_bb("context", cwd=root, env={"BB_NO_CACHE": "1"}).returncode == 0
+    result = check_noting_readers(root, mine)
+    assert result.returncode == 0, result.stderr
+    assert "context is current" in result.stdout
+    assert "loaded: []" in result.stderr
+    assert run_bb("context", "--check", cwd=root, env=mine).returncode == 0  # and again
