@@ -248,7 +248,8 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
     record = context_record(project, reader.route_key(), reader.model_key(), plan)
     plan = replace(plan, record=record)
     for part, state in _parts(reader, renderer).items():
-        if any(not _same(value, before[part].get(name)) for name, value in state.items()):
+        decides = _DECIDES.get(part, state)
+        if any(not _same(state[name], before[part].get(name)) for name in decides):
             cache.save(project.root, part, state)
     tables, routes, whole, blocks = rendered
     cache.save_quick(
@@ -267,6 +268,13 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
         },
     )
     return plan
+
+
+# What decides whether a part is saved, where not all of it: the route side is saved when a
+# module declaring routes changed or the routes did.  A class added to the models changes what
+# linking read, but not the routes: the next run links again (about 1 ms) rather than this one
+# saving the route side (about 10 ms).
+_DECIDES = {"routes": ("routes", "_routes_of")}
 
 
 def _parts(reader: Any, renderer: Any) -> dict[str, dict[str, Any]]:

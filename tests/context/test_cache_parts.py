@@ -120,11 +120,12 @@ def stamps(root: Path) -> dict[str, int]:
     ("change", "saved"),
     [
         (add_route(1), {"routes"}),
-        (add_column, {"schema", "parts"}),  # no class added: linking reads nothing new
-        (helper, {"routes"}),  # a class added: linking reads class indexes
+        (add_column, {"schema", "parts"}),
+        (add_table(1), {"schema", "parts"}),  # a class: linked again, the same routes
+        (helper, set()),  # a class added: linked again, the same routes
         (comment, set()),
     ],
-    ids=["a route", "a column", "a class in a helper module", "a comment"],
+    ids=["a route", "a column", "a table", "a class in a helper module", "a comment"],
 )
 def test_a_run_saves_only_the_parts_it_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[Path], None], saved: set[str]
