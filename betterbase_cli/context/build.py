@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 from betterbase_cli import __version__
 from betterbase_cli.codegen.files import FileWrite, PlannedWrite
@@ -31,6 +30,10 @@ SCHEMA_URL = (
     "https://raw.githubusercontent.com/betterbase/betterbase/main/"
     "betterbase_cli/context/context.schema.json"
 )
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
+if TYPE_CHECKING:
+    from typing import Any
 AI_TARGETS = ("agents", "claude", "cursor", "copilot")
 
 
@@ -536,7 +539,8 @@ def render_json(data: Mapping[str, Any], parts: Mapping[str, str] | None = None)
 
 
 # A table rendered: (its JSON data, JSON text, docs/schema.md section, AGENTS.md line).
-TablePart = tuple[dict[str, Any], str, str, str]
+if TYPE_CHECKING:
+    TablePart = tuple[dict[str, Any], str, str, str]
 
 
 def _render_table(schema: Schema, table: Table) -> TablePart:

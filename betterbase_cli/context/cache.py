@@ -14,9 +14,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from betterbase_cli import __version__
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 CACHE_FORMAT = 2
 # Projects whose cache is kept: the least recently written go first (a cache is per project

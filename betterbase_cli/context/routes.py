@@ -12,7 +12,6 @@ import re
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from operator import attrgetter
-from typing import Generic, TypeVar
 
 from betterbase_cli.records import dataclass, field
 from betterbase_cli.schema.model import Location
@@ -796,8 +795,19 @@ class _Group:
 
 
 _GroupKey = tuple[str, str, _Mount]  # (module, router, mount)
-_K = TypeVar("_K", bound=Hashable)
-_V = TypeVar("_V")
+TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
+if TYPE_CHECKING:
+    from typing import Generic, TypeVar
+
+    _K = TypeVar("_K", bound=Hashable)
+    _V = TypeVar("_V")
+else:
+    # Nothing reads the type parameters at run time: Generic[...] is a plain base class here.
+    class Generic:
+        def __class_getitem__(cls, params: object) -> type:
+            return cls
+
+    _K = _V = None
 
 
 class _Consulted(Generic[_K, _V]):

@@ -7,19 +7,22 @@ but keeps each parsed `ModelsModule` keyed by the hash of its text, so a save in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
-
 from betterbase_cli.context.sources import sha256, text_digest
 from betterbase_cli.project import Project
 from betterbase_cli.schema.sources import model_files, walk_models
 
+TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
 if TYPE_CHECKING:
+    from typing import Any, Protocol
+
     from betterbase_cli.schema.model import Schema
     from betterbase_cli.schema.pyincremental import IncrementalState
 
 
-class SchemaMemo(Protocol):
-    schema_memo: tuple[tuple[tuple[str, str], ...], Any] | None
+if TYPE_CHECKING:
+
+    class SchemaMemo(Protocol):
+        schema_memo: tuple[tuple[tuple[str, str], ...], Any] | None
 
 
 def read_schema(
