@@ -176,7 +176,7 @@ def committed(project: Project) -> tuple[int, int, tuple[str, ...]] | None:
     every context file is as recorded; else None.  Reads no code."""
     from betterbase_cli.context.blocks import written_block
 
-    # codegen.files.MANIFEST, not imported: that module would cost this check its dataclasses
+    # codegen.files.MANIFEST, not imported: this check needs nothing else of that module
     path = project.root / ".betterbase/manifest.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -203,9 +203,27 @@ def committed(project: Project) -> tuple[int, int, tuple[str, ...]] | None:
             body = written_block(text) if text is not None else None
             if body is None or sources.sha256(body) != digest:
                 return None
-        return int(record["tables"]), int(record["routes"]), tuple(record["warnings"])
+        found = int(record["tables"]), int(record["routes"]), tuple(record["warnings"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    # bb's own record, made from the manifest's: the next run here needs neither this check
+    # nor betterbase.toml's parser (a fresh clone, or the first run after a bb upgrade).
+    cache.save_quick(
+        project.root,
+        {
+            "config": _config_digest(project.root),
+            "settings": _as_json(project.config),
+            "routes": routes,
+            "models": model_key,
+            "tables": found[0],
+            "routes_count": found[1],
+            "whole": [(rel, hashes[rel]) for rel in record["whole"]],
+            "blocks": sorted(record["blocks"].items()),
+            "warnings": list(found[2]),
+            "record": record,
+        },
+    )
+    return found
 
 
 def _read(path: Path) -> str | None:

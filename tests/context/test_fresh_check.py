@@ -267,3 +267,27 @@ def test_after_a_watch_session_the_manifest_answers_without_reading_code(tmp_pat
     assert "context is current" in result.stdout
     assert "loaded: []" in result.stderr
     assert run_bb("context", "--check", cwd=root, env=mine).returncode == 0  # and again
+
+
+def test_a_check_answered_by_the_manifest_leaves_bbs_own_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh clone's first check writes bb's quick record from the manifest's, and that
+    record then tells changes apart like one bb made itself."""
+    from betterbase_cli.context import cache
+
+    root = tmp_path / "sample"
+    write_sample_project(root, tables=4)
+    assert run_bb("context", cwd=root, env={"BB_NO_CACHE": "1"}).returncode == 0
+    clone = {"XDG_CACHE_HOME": str(tmp_path / "clone")}
+    monkeypatch.setenv("XDG_CACHE_HOME", clone["XDG_CACHE_HOME"])
+    assert not cache.cache_file(root, ".json").exists()
+    assert run_bb("context", "--check", cwd=root, env=clone).returncode == 0
+    assert cache.cache_file(root, ".json").exists()
+    result = check_noting_readers(root, clone)  # now from bb's record: still current
+    assert result.returncode == 0 and "loaded: []" in result.stderr, result.stderr
+    add_route(root)
+    assert run_bb("context", "--check", cwd=root, env=clone).returncode == 1
+    assert run_bb("context", cwd=root, env=clone).returncode == 0
+    uncached = run_bb("context", "--check", cwd=root, env={"BB_NO_CACHE": "1"})
+    assert uncached.returncode == 0, uncached.stderr
