@@ -88,4 +88,3 @@ def read_schema(
     if memo is not None:
         memo.schema_memo = (tuple(sorted(digests.items())), out)
     return out
-
