@@ -237,8 +237,8 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
     """Read the sources and plan every context file (writes nothing but bb's cache).
 
     ``last`` is what `current` already checked, so the sources are not hashed twice.  bb's
-    cache is loaded by part, the tables' renderings only when the models changed, and a part
-    is saved only when this run changed it."""
+    cache is loaded by part (the last schema while the models are unchanged, the tables'
+    renderings when they changed), and a part is saved only when this run changed it."""
     from betterbase_cli.codegen.files import digest
     from betterbase_cli.context import build
     from betterbase_cli.context.plan import plan_files
@@ -253,6 +253,8 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
     for part in cache.PARTS:
         if part == "parts" and "schema" not in last.changed:
             continue  # the tables' renderings are reused whole
+        if part == "schema" and "schema" in last.changed:
+            continue  # the models are read again: only the tables' renderings (parts) help
         state = cache.load(project.root, part)
         if state is not None:
             reader.restore(part, state)
