@@ -8,6 +8,7 @@ the JSON document; `plan_context` adds the Markdown files and compares everythin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -117,12 +118,20 @@ class ContextReader:
     def route_files(self) -> dict[str, Path]:
         return sources.route_files(self.project)
 
+    @functools.cached_property
+    def _route_tops(self) -> tuple[str, ...]:
+        # Once per reader: Project.relative resolves the paths (the watcher asks on every save).
+        return (self.project.package + "/", self.project.relative(self.project.routes_dir) + "/")
+
+    @functools.cached_property
+    def _model_tops(self) -> tuple[str, ...]:
+        return tuple(self.project.relative(path) for path in self.project.schema_paths)
+
     def is_route_file(self, rel: str) -> bool:
         if not rel.endswith(".py"):
             return False
-        tops = (self.project.package, self.project.relative(self.project.routes_dir))
         parts = rel.split("/")
-        return any(rel.startswith(top + "/") for top in tops) and not any(
+        return rel.startswith(self._route_tops) and not any(
             p in sources.SKIP_DIRS or p.startswith(".") for p in parts[:-1]
         )
 
@@ -206,11 +215,7 @@ class ContextReader:
     def is_model_file(self, rel: str) -> bool:
         if rel in self.model_cache:
             return True
-        for path in self.project.schema_paths:
-            top = self.project.relative(path)
-            if rel == top or rel.startswith(top + "/"):
-                return True
-        return False
+        return any(rel == top or rel.startswith(top + "/") for top in self._model_tops)
 
     def read(self, changed: Iterable[str] | None = None) -> ContextInput:
         """Read the sources (cached files are not parsed again).  Raises SourceError and friends
