@@ -5,6 +5,7 @@ websocket), written by tests/context/sample_project.py.  Every figure is printed
 baseline measured in the same run, because these machines are shared and noisy.
 
     python tests/benchmarks/bench_context.py [--runs 15] [--saves 40] [--tables 60]
+    python tests/benchmarks/bench_context.py --against REV   # cold runs, this tree vs REV
 
 Cold: median wall of fresh processes (`python -c pass` and `bb --help` are the floors): a
 first run with no cache, reruns with nothing changed (the pre-commit case), and reruns after
@@ -289,18 +290,83 @@ def _edit_models(text: str, i: int) -> str:
     )
 
 
+# bb run from a source tree given by PYTHONPATH (this checkout, or an older revision's).
+LAUNCH = "import sys; from betterbase_cli.entry import main; sys.argv[0] = 'bb'; main()"
+
+
+def bench_against(rev: str, runs: int, tables: int, tmp: Path) -> None:
+    """The cold runs of this checkout and of revision ``rev`` in turns, in the same run: each
+    has its own copy of the project and its own cache; medians and the ratio new / old."""
+    old_tree = tmp / "old-tree"
+    old_tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", rev, "betterbase_cli"], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(old_tree)], input=archive.stdout, check=True)
+    trees = {"old": old_tree, "new": REPO}
+    roots = {name: tmp / f"{name}-project" for name in trees}
+    for root in roots.values():
+        write_sample_project(root, tables=tables)
+    router, models = "app/routes/posts.py", "app/db/schema.py"
+    originals = {rel: (roots["new"] / rel).read_text() for rel in (router, models)}
+    count = iter(range(100_000))
+
+    def bb(name: str, *args: str, extra: dict[str, str] | None = None) -> float:
+        env = {"PYTHONPATH": str(trees[name]), "XDG_CACHE_HOME": str(tmp / f"{name}-cache")}
+        return wall([PY, "-c", LAUNCH, *args], roots[name], {**env, **(extra or {})})
+
+    def first(name: str) -> float:
+        for rel in (".betterbase-context.json", "AGENTS.md", "CLAUDE.md", "docs", ".cursor",
+                    ".github", ".betterbase"):  # fmt: skip
+            path = roots[name] / rel
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        return bb(name, "generate", "context", extra={"BB_NO_CACHE": "1"})
+
+    def edited(rel: str, edit: Callable[[str, int], str]) -> Callable[[str], float]:
+        def once(name: str) -> float:
+            (roots[name] / rel).write_text(edit(originals[rel], next(count)))
+            return bb(name, "generate", "context")
+
+        return once
+
+    scenarios: list[tuple[str, Callable[[str], float]]] = [
+        ("first run (no cache, writes all)", first),
+        ("nothing changed (cache)", lambda name: bb(name, "generate", "context")),
+        ("one router changed (cache)", edited(router, _edit_route)),
+        ("the models changed (cache)", edited(models, _edit_models)),
+    ]
+    print(f"\ncold, this checkout against {rev} in turns (median of {runs}; ratio new / old)")
+    for label, once in scenarios:
+        times: dict[str, list[float]] = {name: [] for name in trees}
+        for name in trees:
+            once(name)  # warm-up: bytecode, the cache
+            once(name)
+        for _ in range(runs):
+            for name in trees:
+                times[name].append(once(name))
+        old, new = (statistics.median(times[name]) for name in trees)
+        print(f"  bb generate context, {label:<36} {old * 1000:7.1f} -> {new * 1000:7.1f} ms"
+              f"  {new / old:5.2f}x")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--saves", type=int, default=40)
     parser.add_argument("--tables", type=int, default=60)
+    parser.add_argument(
+        "--against", metavar="REV", help="only the cold runs, against this git revision"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bb-bench-context-") as tmp:
-        root = Path(tmp) / "big"
-        write_sample_project(root, tables=args.tables)
         print(
             f"project: {args.tables} tables, {args.tables} routers; load {os.getloadavg()[0]:.1f}"
         )
+        if args.against:
+            bench_against(args.against, args.runs, args.tables, Path(tmp))
+            return
+        root = Path(tmp) / "big"
+        write_sample_project(root, tables=args.tables)
         bench_cold(root, args.runs)
         bench_split(root, args.runs)
         bench_watch(root, args.saves)
