@@ -103,7 +103,6 @@ else:
             else:
                 f = Field(value, _MISSING, True, True)
             f.name = name
-            inherited.pop(name, None)
             inherited[name] = f
         all_fields = tuple(inherited.values())
         seen_default = False

@@ -73,8 +73,15 @@ def declare(dc: Any, field: Any, prefix: str) -> dict[str, type]:
     class Empty:
         """No fields at all."""
 
+    @dc(frozen=True)
+    class Moved(Tagged):
+        """Overrides an inherited field's default: the field keeps its place."""
+
+        y: int = 7
+        extra: int = 0
+
     out = {}
-    for cls in (Point, Tagged, Bag, Ident, Checked, OwnMethods, Empty):
+    for cls in (Point, Tagged, Bag, Ident, Checked, OwnMethods, Empty, Moved):
         out[cls.__name__] = cls
         cls.__qualname__ = prefix + cls.__name__
         globals()[cls.__qualname__] = cls
@@ -96,6 +103,8 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("Checked", ("  padded  ",), {}),
     ("OwnMethods", (1,), {}),
     ("Empty", (), {}),
+    ("Moved", (1, 2, ("t",)), {"extra": 3}),
+    ("Moved", (1,), {}),
 ]
 
 
