@@ -250,13 +250,16 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
     # identity holds): while the restored schema is the one it rendered, the tables are not
     # rendered again; while the restored routes are, the routes are not.
     renderer = build.Renderer()
+    # Each part is kept with the settings it was made under: another betterbase.toml (say, one
+    # the quick record took in from the manifest's) can read other models or another package.
+    config = _config_digest(project.root)
     for part in cache.PARTS:
         if part == "parts" and "schema" not in last.changed:
             continue  # the tables' renderings are reused whole
         if part == "schema" and "schema" in last.changed:
             continue  # the models are read again: only the tables' renderings (parts) help
         state = cache.load(project.root, part)
-        if state is not None:
+        if state is not None and state.get("config") == config:
             reader.restore(part, state)
             renderer.restore(part, state)
     # (dicts copied: the reader adds to its file cache in place)
@@ -272,12 +275,12 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
     for part, state in _parts(reader, renderer).items():
         decides = _DECIDES.get(part, state)
         if any(not _same(state[name], before[part].get(name)) for name in decides):
-            cache.save(project.root, part, state)
+            cache.save(project.root, part, {**state, "config": config})
     tables, routes, whole, blocks = rendered
     cache.save_quick(
         project.root,
         {
-            "config": _config_digest(project.root),
+            "config": config,
             "settings": _as_json(project.config),
             "routes": reader.route_key(),
             "models": reader.model_key(),

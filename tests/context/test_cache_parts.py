@@ -140,3 +140,38 @@ def test_a_run_saves_only_the_parts_it_changed(
     assert run_bb("context", cwd=root, env=home).returncode == 0
     after = stamps(root)
     assert {part for part in cache.PARTS if after[part] != before[part]} == saved
+
+
+EXTRA_MODELS = """from __future__ import annotations
+
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.schema import Base
+
+
+class Extras(Base):
+    __tablename__ = "extras"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+"""
+
+
+def test_cache_parts_made_under_other_settings_are_not_used(tmp_path: Path) -> None:
+    """The settings change while bb's cache is not looking (an uncached run, a pull), then a
+    check takes the manifest's record in: the next cached run must not reuse the parts made
+    under the old settings (here, a schema that read one more models file)."""
+    root = tmp_path / "sample"
+    write_sample_project(root, tables=3)
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    (root / "app/db/extra.py").write_text(EXTRA_MODELS, encoding="utf-8")
+    two = 'paths = ["app/db/schema.py", "app/db/extra.py"]'
+    edit(root, "betterbase.toml", lambda t: t.replace('paths = ["app/db/schema.py"]', two))
+    assert run_bb("context", cwd=root, env=home).returncode == 0
+    edit(root, "betterbase.toml", lambda t: t.replace(two, 'paths = ["app/db/schema.py"]'))
+    assert run_bb("context", cwd=root, env={"BB_NO_CACHE": "1"}).returncode == 0
+    assert run_bb("context", "--check", cwd=root, env=home).returncode == 0
+    add_route(1)(root)
+    assert run_bb("context", cwd=root, env=home).returncode == 0
+    check = run_bb("context", "--dry-run", cwd=root, env={"BB_NO_CACHE": "1"})
+    assert "update" not in check.stdout, check.stdout
+    assert '"extras"' not in (root / ".betterbase-context.json").read_text(encoding="utf-8")
