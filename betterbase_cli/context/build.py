@@ -77,7 +77,8 @@ class ContextReader:
     # The last link and schema, each with the (path, hash) pairs it was made from.
     _link_memo: tuple[tuple[tuple[str, str], ...], Any] | None = None
     _link_inputs: tuple[tuple[str, Any], ...] | None = None  # what the last link read
-    schema_memo: tuple[tuple[tuple[str, str], ...], Any] | None = None
+    # (the (path, hash) of each models file read, the result, the imports no file answered)
+    schema_memo: tuple[tuple[tuple[str, str], ...], Any, tuple[str, ...]] | None = None
     # --watch: re-parse only the edited part of a models file, rebuild only what it touched
     incremental: Any = None  # pyincremental.IncrementalState
 
@@ -215,6 +216,10 @@ class ContextReader:
     def is_model_file(self, rel: str) -> bool:
         if rel in self.model_cache:
             return True
+        if self.schema_memo is not None and rel.endswith(".py"):
+            # A module the models import that did not exist yet (written after the import).
+            if routescan.module_name(rel)[0] in self.schema_memo[2]:
+                return True
         return any(rel == top or rel.startswith(top + "/") for top in self._model_tops)
 
     def read(self, changed: Iterable[str] | None = None) -> ContextInput:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from betterbase_cli.context.sources import sha256, text_digest
 from betterbase_cli.project import Project
-from betterbase_cli.schema.sources import model_files, walk_models
+from betterbase_cli.schema.sources import model_files, module_file, walk_models
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
 
     class SchemaMemo(Protocol):
-        schema_memo: tuple[tuple[tuple[str, str], ...], Any] | None
+        schema_memo: tuple[tuple[tuple[str, str], ...], Any, tuple[str, ...]] | None
 
 
 def read_schema(
@@ -33,8 +33,9 @@ def read_schema(
 ) -> tuple[Schema, list[str], dict[str, str]]:
     """(schema, warnings as "path:line:col: message", {path: sha256}) for the project's models.
 
-    ``memo.schema_memo`` keeps the last result with the (path, hash) of every file it read:
-    when those files are unchanged the result is reused without parsing anything.
+    ``memo.schema_memo`` keeps the last result with the (path, hash) of every file it read and
+    the imports no project file answered: while those files are unchanged and those imports
+    still have no file, the result is reused without parsing anything.
     With ``incremental`` (the watcher's), a changed file is re-parsed only where it changed and
     only the tables that can have changed are rebuilt.
     Raises SchemaParseError for a file that does not parse and SchemaError for a schema that
@@ -43,9 +44,11 @@ def read_schema(
     starts = model_files(project.schema_paths, project.root)
     # (The watcher, with ``incremental``, only asks when a models file changed.)
     if memo is not None and memo.schema_memo is not None and incremental is None:
-        key, result = memo.schema_memo
-        if {project.relative(p) for p in starts} <= {rel for rel, _ in key} and all(
-            text_digest(project.root / rel) == digest for rel, digest in key
+        key, result, absent = memo.schema_memo
+        if (
+            {project.relative(p) for p in starts} <= {rel for rel, _ in key}
+            and all(text_digest(project.root / rel) == digest for rel, digest in key)
+            and not any(module_file(project.root, name) for name in absent)
         ):
             return result  # type: ignore[no-any-return]
     # Here, not at the top: a run whose models did not change never loads the reader.
@@ -68,7 +71,8 @@ def read_schema(
         module: ModelsModule = cached[1]
         return module
 
-    modules = {m.rel_path: m for m in walk_models(starts, project.root, parse)}
+    missing: set[str] = set()
+    modules = {m.rel_path: m for m in walk_models(starts, project.root, parse, missing)}
     for gone in set(cache) - set(modules):
         del cache[gone]
     if incremental is None:
@@ -86,5 +90,5 @@ def read_schema(
     warnings = [str(problem) for problem in result.problems]
     out = (result.schema, warnings, dict(result.sources))
     if memo is not None:
-        memo.schema_memo = (tuple(sorted(digests.items())), out)
+        memo.schema_memo = (tuple(sorted(digests.items())), out, tuple(sorted(missing)))
     return out

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 LIBRARIES = ("sqlalchemy", "typing", "datetime", "enum", "uuid", "decimal", "__future__")
 
 
-def _module_file(root: Path, module: str) -> Path | None:
+def module_file(root: Path, module: str) -> Path | None:
+    """The project file of a dotted module name, or None (a library, or not written yet)."""
     parts = module.split(".")
     for base in (root, root / "src"):
         candidate = base.joinpath(*parts)
@@ -66,11 +67,16 @@ def model_files(paths: Sequence[Path], root: Path) -> list[Path]:
 
 
 def walk_models(
-    paths: Sequence[Path], root: Path, parse: Callable[[str, str], ModelsModule]
+    paths: Sequence[Path],
+    root: Path,
+    parse: Callable[[str, str], ModelsModule],
+    missing: set[str] | None = None,
 ) -> list[ModelsModule]:
     """Parse the model files and the project modules they import, sorted by path.
 
     ``parse(text, rel_path)`` is parse_models_file or a caching wrapper of it (--watch).
+    ``missing`` collects the imported modules that are no project file (libraries, and
+    modules not written yet: a cached reading is stale once one of those appears).
     """
     modules: dict[str, ModelsModule] = {}
     queue = model_files(paths, root)
@@ -87,7 +93,10 @@ def walk_models(
         for imported in module.imported_modules:
             if imported.split(".")[0] in LIBRARIES:
                 continue
-            found = _module_file(root, imported)
-            if found is not None and found.resolve() not in seen:
+            found = module_file(root, imported)
+            if found is None:
+                if missing is not None:
+                    missing.add(imported)
+            elif found.resolve() not in seen:
                 queue.append(found)
     return [modules[k] for k in sorted(modules)]

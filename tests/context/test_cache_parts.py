@@ -175,3 +175,26 @@ def test_cache_parts_made_under_other_settings_are_not_used(tmp_path: Path) -> N
     check = run_bb("context", "--dry-run", cwd=root, env={"BB_NO_CACHE": "1"})
     assert "update" not in check.stdout, check.stdout
     assert '"extras"' not in (root / ".betterbase-context.json").read_text(encoding="utf-8")
+
+
+def test_a_module_the_models_import_before_it_exists_makes_the_cache_stale(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "sample"
+    write_sample_project(root, tables=3)
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    edit(
+        root,
+        "app/db/schema.py",
+        lambda t: t.replace(
+            "import datetime\n", "import datetime\n\nfrom app.db.extra import Extras\n", 1
+        ),
+    )
+    assert run_bb("context", cwd=root, env=home).returncode == 0
+    assert run_bb("context", cwd=root, env=home).returncode == 0  # from the cache
+    (root / "app/db/extra.py").write_text(EXTRA_MODELS, encoding="utf-8")
+    assert run_bb("context", "--check", cwd=root, env=home).returncode == 1
+    assert run_bb("context", cwd=root, env=home).returncode == 0
+    assert '"extras"' in (root / ".betterbase-context.json").read_text(encoding="utf-8")
+    check = run_bb("context", "--check", cwd=root, env={"BB_NO_CACHE": "1"})
+    assert check.returncode == 0, check.stderr

@@ -129,3 +129,37 @@ def test_a_context_file_edited_while_watching_is_left_alone(sample: Path) -> Non
     text = agents.read_text()
     assert text.startswith("My own notes.\n\n") and "### Tablez" not in text
     assert "x int" in text
+
+
+SOFT_DELETE = """from __future__ import annotations
+
+import datetime
+
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class SoftDelete:
+    deleted_at: Mapped[datetime.datetime | None] = mapped_column()
+"""
+
+
+def test_a_module_the_models_import_before_it_exists(sample: Path) -> None:
+    """The models import a mixin module not written yet; when it appears, the tables that use
+    it gain its columns (the watcher hears of a new file that is no models file yet)."""
+    models = sample / MODELS
+    models.write_text(
+        models.read_text()
+        .replace(
+            "import datetime\n", "import datetime\n\nfrom app.db.mixins import SoftDelete\n", 1
+        )
+        .replace(COMMENTS, "class Comments(SoftDelete, TimestampMixin, Base):")
+    )
+    events: list[WatchEvent] = []
+    watcher = Watcher(load_project(sample), events.append)
+    watcher.refresh(None)
+    (sample / "app/db/mixins.py").write_text(SOFT_DELETE)
+    watcher.refresh({"app/db/mixins.py"})
+    assert events[-1].kind == "written", events[-1]
+    for rel, text in fresh_files(sample).items():
+        assert (sample / rel).read_text() == text, rel
+    assert "deleted_at" in (sample / ".betterbase-context.json").read_text()
