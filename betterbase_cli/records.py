@@ -93,7 +93,7 @@ else:
                 continue  # a class attribute, not a field (as dataclasses)
             if "InitVar" in text or "KW_ONLY" in text:
                 raise TypeError(f"{cls.__name__}.{name}: {text} is not supported (see records.py)")
-            value = cls.__dict__.get(name, _MISSING)
+            value = getattr(cls, name, _MISSING)  # inherited class attributes count, as there
             if isinstance(value, Field):
                 f = value
                 if f.default is _MISSING:
@@ -103,6 +103,11 @@ else:
             else:
                 f = Field(value, _MISSING, True, True)
             f.name = name
+            if f.default is not _MISSING and type(f.default).__hash__ is None:
+                raise ValueError(
+                    f"mutable default {type(f.default)} for field {name} is not allowed: "
+                    "use default_factory"
+                )
             inherited[name] = f
         all_fields = tuple(inherited.values())
         seen_default = False
@@ -127,12 +132,15 @@ else:
         explicit = not (own_hash is _MISSING or (own_hash is None and "__eq__" in body))
         if eq and not explicit:
             cls.__hash__ = _hash(key) if frozen else None
+        for base in cls.__mro__[1:]:
+            if "__dataclass_fields__" in base.__dict__:
+                if base.__dict__["__dataclass_frozen__"] != frozen:
+                    raise TypeError(
+                        "cannot inherit frozen dataclass from a non-frozen one"
+                        if frozen
+                        else "cannot inherit non-frozen dataclass from a frozen one"
+                    )
         if frozen:
-            for base in cls.__mro__[1:]:
-                if "__dataclass_fields__" in base.__dict__ and not base.__dict__.get(
-                    "__dataclass_frozen__", False
-                ):
-                    raise TypeError("cannot inherit frozen dataclass from a non-frozen one")
             names = frozenset(f.name for f in all_fields)
 
             # As dataclasses: a subclass that is not a record may set attributes of its own.

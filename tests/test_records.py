@@ -199,6 +199,36 @@ def test_unsupported_options_are_refused_at_import() -> None:
             b: int  # type: ignore[misc]
 
 
+def test_definitions_refused_or_taken_as_dataclasses_does() -> None:
+    """Mutable defaults and frozen/non-frozen mixes are refused; a plain base class's
+    attribute is a default."""
+    for dc in (dataclasses.dataclass, records.dataclass):
+        with pytest.raises(ValueError, match="mutable default"):
+
+            @dc
+            class Mutable:
+                """A list default."""
+
+                items: list[int] = []
+
+        with pytest.raises(TypeError, match="non-frozen dataclass from a frozen"):
+
+            @dc
+            class Thawed(OURS["Point"] if dc is records.dataclass else STD["Point"]):  # type: ignore[misc]
+                """Not frozen, from a frozen record."""
+
+        class Plain:
+            x = 5
+
+        @dc
+        class FromPlain(Plain):
+            """Takes its default from the plain base class."""
+
+            x: int
+
+        assert FromPlain().x == 5  # type: ignore[call-arg]
+
+
 def test_frozen_subclass_of_a_plain_class_may_set_its_own_attributes() -> None:
     class Plain(OURS["Point"]):  # type: ignore[misc]
         def __init__(self) -> None:
