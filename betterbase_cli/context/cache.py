@@ -21,7 +21,7 @@ TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run ab
 if TYPE_CHECKING:
     from typing import Any
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 # Projects whose cache is kept: the least recently written go first (a cache is per project
 # path, and temporary projects would otherwise pile up).
 KEEP_PROJECTS = 64

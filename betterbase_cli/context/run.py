@@ -8,10 +8,12 @@ disk without importing a parser.  Otherwise the readers run, helped by the parse
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from betterbase_cli.context import cache, sources
 from betterbase_cli.project import CONFIG_FILE, Project, find_root, load_project
+from betterbase_cli.records import dataclass
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ def open_project() -> tuple[Project, LastRun]:
         project = Project(root, known["settings"])
     else:
         project = load_project(root)
-    return project, LastRun(record, _changes(project, record) if record is not None else SIDES)
+    return project, _checked(project, record)
 
 
 def _as_json(settings: dict[str, Any]) -> dict[str, Any] | None:
@@ -85,19 +87,24 @@ def _model_starts(project: Project) -> set[str]:
     return {project.relative(path) for path in model_files(paths, project.root)}
 
 
+@dataclass(frozen=True)
 class LastRun:
-    """The last run's record (the quick cache), checked once against the sources.  A plain
-    class: a NamedTuple or dataclass would cost this module's import more than its work."""
+    """The last run's record (the quick cache), checked once against the sources."""
 
-    def __init__(self, record: dict[str, Any] | None, changed: frozenset[str]) -> None:
-        self.record = record
-        self.changed = changed  # the sides (SIDES) with a source not as recorded
-        self.unchanged = record is not None and not changed
+    record: dict[str, Any] | None
+    changed: frozenset[str]  # the sides (SIDES) with a source not as recorded
+
+    @property
+    def unchanged(self) -> bool:
+        return self.record is not None and not self.changed
+
+
+def _checked(project: Project, record: dict[str, Any] | None) -> LastRun:
+    return LastRun(record, _changes(project, record) if record is not None else SIDES)
 
 
 def last_run(project: Project) -> LastRun:
-    record = cache.load_quick(project.root)
-    return LastRun(record, _changes(project, record) if record is not None else SIDES)
+    return _checked(project, cache.load_quick(project.root))
 
 
 def current(
@@ -108,23 +115,55 @@ def current(
 
     Without bb's cache (a fresh clone in CI), or when the sources changed since it was made,
     the record in the committed manifest answers."""
-    from betterbase_cli.context.blocks import written_block
-
     last = last or last_run(project)
     quick = last.record
     if quick is None or not last.unchanged:
         # No cache (a fresh clone), or sources changed since bb's last run here: the manifest's
         # record answers when something else (the `--watch` of `bb dev`) has caught up since.
         return committed(project)
-    for path, digest in quick["whole"]:
-        if sources.text_digest(project.root / path) != digest:
-            return None
-    for path, digest in quick["blocks"]:
-        text = _read(project.root / path)
+    record = quick["record"]
+    if not _as_recorded(project, quick["whole"], record["blocks"]):
+        return None
+    return record["tables"], record["routes"], tuple(record["warnings"])
+
+
+def _as_recorded(
+    project: Project, whole: Iterable[tuple[str, str]], blocks: Mapping[str, str]
+) -> bool:
+    """True when each whole file and each Markdown block body on disk has its recorded hash."""
+    from betterbase_cli.context.blocks import written_block
+
+    for rel, digest in whole:
+        if sources.text_digest(project.root / rel) != digest:
+            return False
+    for rel, digest in blocks.items():
+        text = _read(project.root / rel)
         body = written_block(text) if text is not None else None
         if body is None or sources.sha256(body) != digest:
-            return None
-    return quick["tables"], quick["routes_count"], tuple(quick["warnings"])
+            return False
+    return True
+
+
+def _save_quick(
+    project: Project,
+    routes: list[tuple[str, str]],
+    models: list[tuple[str, str]],
+    whole: list[tuple[str, str]],
+    record: dict[str, Any],
+) -> None:
+    """bb's own record of a run: the inputs' and whole files' hashes, and the context record
+    (counts, warnings, block hashes) the manifest keeps too."""
+    cache.save_quick(
+        project.root,
+        {
+            "config": _config_digest(project.root),
+            "settings": _as_json(project.config),
+            "routes": routes,
+            "models": models,
+            "whole": whole,
+            "record": record,
+        },
+    )
 
 
 # --- the record in the manifest: a check without bb's cache -------------------------------------
@@ -174,8 +213,6 @@ def context_record(
 def committed(project: Project) -> tuple[int, int, tuple[str, ...]] | None:
     """(tables, routes, warnings) when the manifest's context record matches the sources and
     every context file is as recorded; else None.  Reads no code."""
-    from betterbase_cli.context.blocks import written_block
-
     # codegen.files.MANIFEST, not imported: this check needs nothing else of that module
     path = project.root / ".betterbase/manifest.json"
     try:
@@ -195,34 +232,15 @@ def committed(project: Project) -> tuple[int, int, tuple[str, ...]] | None:
             model_key.append((rel, digest))
         if record["inputs"] != inputs_digest(project, routes, model_key):
             return None
-        for rel in record["whole"]:
-            if sources.text_digest(project.root / rel) != hashes[rel]:
-                return None
-        for rel, digest in record["blocks"].items():
-            text = _read(project.root / rel)
-            body = written_block(text) if text is not None else None
-            if body is None or sources.sha256(body) != digest:
-                return None
+        whole = [(rel, hashes[rel]) for rel in record["whole"]]
+        if not _as_recorded(project, whole, record["blocks"]):
+            return None
         found = int(record["tables"]), int(record["routes"]), tuple(record["warnings"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     # bb's own record, made from the manifest's: the next run here needs neither this check
     # nor betterbase.toml's parser (a fresh clone, or the first run after a bb upgrade).
-    cache.save_quick(
-        project.root,
-        {
-            "config": _config_digest(project.root),
-            "settings": _as_json(project.config),
-            "routes": routes,
-            "models": model_key,
-            "tables": found[0],
-            "routes_count": found[1],
-            "whole": [(rel, hashes[rel]) for rel in record["whole"]],
-            "blocks": sorted(record["blocks"].items()),
-            "warnings": list(found[2]),
-            "record": record,
-        },
-    )
+    _save_quick(project, routes, model_key, whole, record)
     return found
 
 
@@ -276,22 +294,8 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
         decides = _DECIDES.get(part, state)
         if any(not _same(state[name], before[part].get(name)) for name in decides):
             cache.save(project.root, part, {**state, "config": config})
-    tables, routes, whole, blocks = rendered
-    cache.save_quick(
-        project.root,
-        {
-            "config": config,
-            "settings": _as_json(project.config),
-            "routes": reader.route_key(),
-            "models": reader.model_key(),
-            "tables": tables,
-            "routes_count": routes,
-            "whole": [(w.path, digest(w.content)) for w in whole],
-            "blocks": sorted((path, digest(body)) for path, body in blocks.items()),
-            "warnings": list(inputs.warnings),
-            "record": record,
-        },
-    )
+    whole = [(w.path, digest(w.content)) for w in rendered[2]]
+    _save_quick(project, reader.route_key(), reader.model_key(), whole, record)
     return plan
 
 
