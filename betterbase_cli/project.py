@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from betterbase_cli.errors import ConfigError, ProjectNotFound
+from betterbase_cli.records import dataclass, field
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
 if TYPE_CHECKING:
@@ -51,34 +52,12 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+@dataclass(frozen=True)
 class Project:
-    """A BetterBase project on disk and its settings (read-only).
-
-    A plain class, not a dataclass: `bb context --check` runs on every commit and needs nothing
-    else that imports dataclasses, which would be a tenth of its time.
-    """
+    """A BetterBase project on disk and its settings."""
 
     root: Path
-    config: dict[str, Any]
-
-    def __init__(self, root: Path, config: dict[str, Any]) -> None:
-        self.__dict__.update(root=root, config=config)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: a Project is read-only")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: a Project is read-only")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Project):
-            return NotImplemented
-        return (self.root, self.config) == (other.root, other.config)
-
-    __hash__ = None  # type: ignore[assignment]  # config is a dict: unhashable, as it always was
-
-    def __repr__(self) -> str:
-        return f"Project(root={self.root!r})"
+    config: dict[str, Any] = field(repr=False)
 
     # -- settings, each with the default `bb init` writes -------------------------------------
 
