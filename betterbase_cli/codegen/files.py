@@ -113,9 +113,11 @@ def _kept_record(root: Path) -> Any:
         return None
 
 
-def write_atomic(path: Path, text: str, durable: bool = True) -> None:
+def write_atomic(
+    path: Path, text: str | bytes, durable: bool = True, new_mode: int = 0o644
+) -> None:
     """Write via a temporary file and rename, so a reader never sees half a file (the file
-    keeps its permissions; a new one gets 0644).
+    keeps its permissions; a new one gets ``new_mode``).
 
     ``durable=False`` is for files bb regenerates from the sources: the old file is removed
     before the rename, because renaming over it makes ext4 write the new data out first
@@ -125,9 +127,9 @@ def write_atomic(path: Path, text: str, durable: bool = True) -> None:
     try:
         mode = os.stat(path).st_mode & 0o777
     except FileNotFoundError:
-        mode = 0o644
+        mode = new_mode
         path.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8")
+    data = text.encode("utf-8") if isinstance(text, str) else text
     for attempt in range(100):
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{attempt}.tmp")
         try:

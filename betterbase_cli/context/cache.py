@@ -106,26 +106,16 @@ def save_quick(root: Path, state: dict[str, Any]) -> None:
 
 
 def _write(target: Path, data: bytes) -> None:
-    tmp = None
+    from betterbase_cli.codegen.files import write_atomic
+
     try:
         if not target.exists():
             prune(target.parent, current=target.name.partition(".")[0])
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Named by hand, not by tempfile (whose import costs a fresh run 6 ms): by process, so
-        # one of that name is a dead process's leftover.
-        tmp = target.with_name(f".ctx-{os.getpid()}-{target.name}.tmp")
-        tmp.unlink(missing_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        # Not renamed over the old file: ext4 then writes the new one to disk first
-        # (auto_da_alloc), about 3 ms for a cache this size.  A cache needs no durability: a
-        # reader sees the old file, none (no cache), or the new one.
-        target.unlink(missing_ok=True)
-        os.replace(tmp, target)
+        # Not durable: a cache needs none (a reader sees the old file, none, or the new one),
+        # and renaming over the old file would wait for ext4 to write the new one out.
+        write_atomic(target, data, durable=False, new_mode=0o600)
     except Exception:  # read-only home, full disk: run without a cache
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+        pass
 
 
 def prune(folder: Path, keep: int = KEEP_PROJECTS, current: str = "") -> None:
