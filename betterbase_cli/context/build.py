@@ -671,16 +671,17 @@ class Renderer:
 
     # What a one-shot `bb context` keeps in bb's cache between runs, by part (see cache.PARTS).
     # Caches keyed by id() mean nothing in another process; the project is another object.
+    # The routes' side is each route's rendering, by route: the link memo (pickled with it)
+    # hands back the same route objects for unchanged modules, so only the changed ones are
+    # rendered again, and the joined texts are made from the rest.
     STATE = {
-        "routes": ("_routes_of", "_route_items", "_routes_text", "_route_rows", "_route_lines"),
+        "routes": (),
         "schema": ("_schema", "_tables", "_tables_text", "_doc_tables", "_table_lines"),
         "parts": ("_parts",),  # only a run that renders tables again needs these
     }
 
     def state(self) -> dict[str, dict[str, Any]]:
         out = {part: {n: getattr(self, n) for n in names} for part, names in self.STATE.items()}
-        # Each route's rendering, by route: the link memo (pickled with it) hands back the same
-        # route objects for unchanged modules, so only the changed ones are rendered again.
         out["routes"]["_routes"] = list(self._routes.values())
         return out
 

@@ -46,8 +46,7 @@ def cache_file(root: Path, suffix: str = ".pickle") -> Path:
 def _stamp() -> tuple[object, ...]:
     """What the cached data depends on besides the project: bb's own readers and renderers
     and the settings' defaults (their files' mtimes, so an edited or upgraded bb never reuses an
-    old rendering).  Taken
-    once a process: the code a process runs does not change under it."""
+    old rendering).  Taken once a process: the code a process runs does not change under it."""
     package = Path(__file__).resolve().parent.parent
     code = tuple(
         p.stat().st_mtime_ns

@@ -303,7 +303,7 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
 # module declaring routes changed or the routes did.  A class added to the models changes what
 # linking read, but not the routes: the next run links again (about 1 ms) rather than this one
 # saving the route side (about 10 ms).
-_DECIDES = {"routes": ("routes", "_routes_of")}
+_DECIDES = {"routes": ("routes", "_routes")}
 
 
 def _parts(reader: Any, renderer: Any) -> dict[str, dict[str, Any]]:
