@@ -24,6 +24,10 @@ from betterbase_cli.project import Project
 from betterbase_cli.records import dataclass, field
 from betterbase_cli.schema.model import Schema, Table
 
+TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
+if TYPE_CHECKING:
+    from typing import Any
+
 CONTEXT_FILE = ".betterbase-context.json"
 DOCS_FILE = "docs/schema.md"
 CONTEXT_VERSION = 1
@@ -32,9 +36,6 @@ SCHEMA_URL = (
     "betterbase_cli/context/context.schema.json"
 )
 
-TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
-if TYPE_CHECKING:
-    from typing import Any
 AI_TARGETS = ("agents", "claude", "cursor", "copilot")
 
 

@@ -18,9 +18,6 @@ if TYPE_CHECKING:
     from betterbase_cli.schema.model import Schema
     from betterbase_cli.schema.pyincremental import IncrementalState
 
-
-if TYPE_CHECKING:
-
     class SchemaMemo(Protocol):
         schema_memo: tuple[tuple[tuple[str, str], ...], Any, tuple[str, ...]] | None
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from betterbase_cli.context.build import ContextReader, Renderer
 
 # After the last event of a file closed after writing, wait this long for more before
-# regenerating.  None: a save is complete when its file is closed (a file written in several
+# regenerating.  Zero: a save is complete when its file is closed (a file written in several
 # calls is waited for until then), and files saved while a regeneration runs are taken by the
 # next one, so waiting would only add to every save's latency.
 DEBOUNCE = 0.0

@@ -12,6 +12,10 @@ from collections.abc import Iterable, Mapping
 
 from betterbase_cli.records import dataclass, field, fields
 
+TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
+if TYPE_CHECKING:
+    from typing import Any
+
 SNAPSHOT_VERSION = 1
 
 # Canonical, dialect-neutral column type names.  Readers map what they see onto these;
@@ -36,9 +40,6 @@ TYPE_NAMES = (
     "enum",  # enum=<Enum.name>
 )
 
-TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
-if TYPE_CHECKING:
-    from typing import Any
 
 REFERENTIAL_ACTIONS = ("CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION")
 
