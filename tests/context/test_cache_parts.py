@@ -8,14 +8,10 @@ from pathlib import Path
 
 import pytest
 from context.sample_project import write_sample_project
+from context.test_fresh_check import change_prefix, edit, edit_helper_module, remove_router
 from helpers import run_bb
 
 from betterbase_cli.context import cache
-
-
-def edit(root: Path, rel: str, change: Callable[[str], str]) -> None:
-    path = root / rel
-    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def add_route(i: int) -> Callable[[Path], None]:
@@ -54,20 +50,8 @@ def both(root: Path) -> None:
     add_table(9)(root)
 
 
-def helper(root: Path) -> None:
-    edit(root, "app/schemas/posts.py", lambda t: t + "\n\nclass Mood(str, Enum):\n    ok = 'ok'\n")
-
-
 def comment(root: Path) -> None:
     edit(root, "app/schemas/posts.py", lambda t: t + "\n# a note\n")
-
-
-def prefix(root: Path) -> None:
-    edit(root, "betterbase.toml", lambda t: t.replace('prefix = "/api"', 'prefix = "/v2"'))
-
-
-def remove_router(root: Path) -> None:
-    (root / "app/routes/posts.py").unlink()
 
 
 def break_cache(root: Path) -> None:
@@ -83,9 +67,9 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("a table", add_table(1)),
     ("a column", add_column),
     ("a route and a table", both),
-    ("a helper module", helper),
+    ("a helper module", edit_helper_module),
     ("nothing", lambda root: None),
-    ("the settings", prefix),
+    ("the settings", change_prefix),
     ("a route after the settings", add_route(3)),
     ("a broken cache", break_cache),
     ("a table after a broken cache", add_table(2)),
@@ -122,7 +106,7 @@ def stamps(root: Path) -> dict[str, int]:
         (add_route(1), {"routes"}),
         (add_column, {"schema", "parts"}),
         (add_table(1), {"schema", "parts"}),  # a class: linked again, the same routes
-        (helper, set()),  # a class added: linked again, the same routes
+        (edit_helper_module, set()),  # a class added: linked again, the same routes
         (comment, set()),
     ],
     ids=["a route", "a column", "a table", "a class in a helper module", "a comment"],

@@ -17,19 +17,12 @@ from pathlib import Path
 
 import pytest
 from context.sample_project import write_sample_project
+from context.test_context_cli import OUTPUTS as CONTEXT_FILES
 from helpers import assert_no_traceback, run_bb
 
 from betterbase_cli import __version__
 
-OUTPUTS = (
-    ".betterbase-context.json",
-    "docs/schema.md",
-    "AGENTS.md",
-    "CLAUDE.md",
-    ".cursor/rules/betterbase.mdc",
-    ".github/copilot-instructions.md",
-    ".betterbase/manifest.json",
-)
+OUTPUTS = (*CONTEXT_FILES, ".betterbase/manifest.json")
 
 
 def snapshot(root: Path) -> dict[str, str | None]:
