@@ -23,7 +23,7 @@ def test_no_server_errors(
     with serve(generated, url) as base:
         result = subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "run", f"{base}/openapi.json",
-             "--checks", "not_a_server_error", "--max-examples", "5", "--workers", "2",
+             "--checks", "not_a_server_error", "--max-examples", "5", "--workers", "1",
              "--generation-deterministic", "--request-timeout", "10", "--no-color"],
             capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
         )  # fmt: skip
