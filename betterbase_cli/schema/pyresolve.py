@@ -83,6 +83,7 @@ class Resolver:
         self.modules = modules
         self._classes: dict[str, PyClass] = {}
         self._found: dict[str, tuple[ModelsModule, str] | None] = {}
+        self._shadowed: dict[int, PyClass] = {}  # id(class statement) -> its class, see class_of
 
     def find(self, qual: str, depth: int = 0) -> tuple[ModelsModule, str] | None:
         """The (module, name) a qualified name is defined at, following re-exports."""
@@ -144,9 +145,17 @@ class Resolver:
         return made
 
     def class_of(self, module: ModelsModule, node: ast.ClassDef) -> PyClass:
+        """The class a `class` statement makes.  A name defined twice in a module means the
+        last class to the code that follows, but the first was made (and mapped) too: it is
+        read from its own statement."""
         made = self.cls(f"{module.module}.{node.name}")
         assert made is not None
-        return made
+        if made.node is node:
+            return made
+        shadowed = self._shadowed.get(id(node))
+        if shadowed is None or shadowed.node is not node:
+            shadowed = self._shadowed[id(node)] = PyClass(module, node.name, node)
+        return shadowed
 
     def bases(self, cls: PyClass) -> list[PyClass | str]:
         if cls._bases is not None:

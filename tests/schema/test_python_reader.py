@@ -537,6 +537,28 @@ def test_two_models_with_the_same_table_name() -> None:
         )
 
 
+def test_a_class_name_used_twice_in_a_module_reads_both_classes() -> None:
+    """Python makes (and SQLAlchemy maps) both classes; the name then means the last one."""
+    source = """
+        class Note(Base):
+            __tablename__ = "notes"
+            id: Mapped[int] = mapped_column(primary_key=True)
+
+        class Note(Base):
+            __tablename__ = "notes"
+            id: Mapped[int] = mapped_column(primary_key=True)
+        """
+    first = line_of(source, "class Note")
+    with pytest.raises(SchemaError) as info:
+        read(source)
+    assert f"Note at app/models.py:{first}:1 and Note at app/models.py:{first + 4}:1" in str(
+        info.value.message
+    )
+    schema = read(source.replace('"notes"', '"drafts"', 1))
+    assert {t.name for t in schema.tables} == {"drafts", "notes"}
+    assert schema.table("drafts").location.line == first  # type: ignore[union-attr]
+
+
 def _project(tmp_path: Path, models: str) -> Project:
     (tmp_path / "app" / "db").mkdir(parents=True)
     (tmp_path / "app" / "db" / "schema.py").write_text(models)
