@@ -1,9 +1,11 @@
 """Keep the context files current while sources change (`bb context --watch`, and `bb dev`).
 
-A watchdog observer reports changed files; a worker thread waits until every changed file has
-been closed after writing (or a short quiet period passed), re-reads only those files (parsed
-files are cached by hash) and rewrites only the context files whose text changed.  A file that
-does not parse mid-edit is reported with file:line; the last good context stays on disk.
+A watchdog observer reports changed files.  When every changed file has been closed after
+writing, the observer's own thread regenerates at once; a worker thread takes the changes that
+are not complete yet (a file modified but not closed) after a short quiet period.  Either re-reads
+only the changed files (parsed files are cached by hash) and rewrites only the context files
+whose text changed.  A file that does not parse mid-edit is reported with file:line; the last
+good context stays on disk.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 DEBOUNCE = 0.0
 # A file modified but not yet closed is still being written; give up waiting for it after this.
 SETTLE = 0.05
+COMPLETE = frozenset({"closed", "moved", "deleted"})  # file events after which a file is whole
 SKIP_PARTS = frozenset({"__pycache__", ".git", ".venv", "venv", "node_modules", ".mypy_cache"})
 
 
@@ -41,7 +44,7 @@ class WatchEvent:
     message: str
     paths: tuple[str, ...] = ()
     seconds: float = 0.0  # from the first file event to the context written
-    read_seconds: float = 0.0  # of which reading and parsing the sources
+    read_seconds: float = 0.0  # of which reading and parsing the changed sources
     cpu_seconds: float = 0.0  # CPU time of the regeneration (what a busy machine cannot inflate)
 
 
@@ -54,6 +57,11 @@ class _Pending:
     full: bool = False  # a folder moved or betterbase.toml changed: read everything
     first: float = 0.0
     last: float = 0.0
+
+    def taken(self) -> tuple[set[str] | None, float]:
+        """What a regeneration is given: the changed files (None: read everything) and when
+        the first event came."""
+        return (None if self.full else set(self.paths)), self.first
 
 
 class Watcher:
@@ -84,7 +92,7 @@ class Watcher:
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self._observer: Any = None
-        self._refreshing = threading.Lock()  # the first full write and the worker take turns
+        self._refreshing = threading.Lock()  # the first write, observer and worker take turns
         self._warned: set[str] = set()
 
     # --- regenerating ------------------------------------------------------------------------
@@ -107,6 +115,7 @@ class Watcher:
 
         begin = started if started is not None else time.perf_counter()
         cpu = time.thread_time()
+        read_start = time.perf_counter()
         try:
             if changed is None:
                 self.project = load_project(self.project.root)
@@ -135,6 +144,18 @@ class Watcher:
             where = f" ({exc.filename})" if exc.filename else ""
             self.on_event(WatchEvent("error", f"{exc.strerror or exc}{where}"))
             return
+        except Exception as exc:  # a bug of bb's: say so, keep watching, read afresh next time
+            self.reader = self._reader(self.project)
+            self.renderer = build.Renderer(templates=True)
+            self._written.clear()
+            self._on_disk.clear()
+            message = (
+                f"bb failed on this change ({type(exc).__name__}: {exc}); the last good context "
+                "was kept and the next save is read afresh; please report this with the file "
+                "you saved"
+            )
+            self.on_event(WatchEvent("error", message))
+            return
         conflicts = {w.path for w in plan.conflicts}
         self._written.update((p, c) for p, c in plan.rendered.items() if p not in conflicts)
         for note in plan.notes:
@@ -149,7 +170,9 @@ class Watcher:
         message = f"wrote {', '.join(written)} ({summary})" if written else f"current ({summary})"
         cpu_seconds = time.thread_time() - cpu
         self.on_event(
-            WatchEvent(kind, message, tuple(written), done - begin, read_done - begin, cpu_seconds)
+            WatchEvent(
+                kind, message, tuple(written), done - begin, read_done - read_start, cpu_seconds
+            )
         )
         # Bookkeeping for later runs, after the context is on disk: the manifest (what bb wrote,
         # for `bb context` to tell a hand edit from its own) and the stats of what was written.
@@ -196,36 +219,67 @@ class Watcher:
         return rel if rel.endswith(".py") else None
 
     def _event(self, event: Any) -> None:
+        """Called by the observer's thread for each file event."""
         now = time.perf_counter()
-        kind = event.event_type
-        paths = [event.src_path, getattr(event, "dest_path", "")]
         with self._lock:
-            pending = self._pending
-            if event.is_directory:
-                if kind in ("moved", "deleted"):
+            grew = self._merge(event, now)
+            taken = self._take_complete() if self._no_more_events() else None
+        if taken is not None:
+            # Here, not in the worker: waking another thread would only add to the latency.
+            # Events that come meanwhile wait in the observer's queue for the next regeneration.
+            self.refresh(*taken)
+        elif grew:
+            self._wake.set()
+
+    def _merge(self, event: Any, now: float) -> bool:
+        """Add the event to the pending change; False when it is not about a source."""
+        kind = event.event_type
+        pending = self._pending
+        if event.is_directory:
+            if kind not in ("moved", "deleted"):
+                return False
+            pending.full = True
+        else:
+            relevant = False
+            for raw in (event.src_path, getattr(event, "dest_path", "")):
+                rel = self._relevant(str(raw)) if raw else None
+                if rel is None:
+                    continue
+                relevant = True
+                if rel == CONFIG_FILE:
                     pending.full = True
-                else:
-                    return
-            else:
-                for raw in paths:
-                    rel = self._relevant(str(raw)) if raw else None
-                    if rel is None:
-                        continue
-                    if rel == CONFIG_FILE:
-                        pending.full = True
-                    # Written and closed, created by a rename, or gone: the file is complete.
-                    pending.paths[rel] = kind != "modified" or pending.paths.get(rel, False)
-                    if kind == "modified":
-                        pending.paths[rel] = False
-                if not pending.paths and not pending.full:
-                    return
-            if not pending.first:
-                pending.first = now
-            pending.last = now
-        self._wake.set()
+                # Closed after writing, renamed into place, or gone: the file is complete.  A
+                # created file is still being written (its close follows; one moved in from an
+                # unwatched folder, reported as created too, is taken when it has settled).
+                pending.paths[rel] = kind in COMPLETE
+            if not relevant:
+                return False
+        if not pending.first:
+            pending.first = now
+        pending.last = now
+        return True
+
+    def _no_more_events(self) -> bool:
+        """True when the observer has no more events queued (they may complete the change, or
+        add to it: the last of them decides)."""
+        observer = self._observer
+        return observer is None or observer.event_queue.empty()
+
+    def _take_complete(self) -> tuple[set[str] | None, float] | None:
+        """Take the pending change if every file in it was closed after writing (with the lock
+        held; None otherwise, or while debouncing, or when stopping)."""
+        pending = self._pending
+        if not pending.first or self.debounce > 0 or self._stopped.is_set():
+            return None
+        if not all(pending.paths.values()):
+            return None
+        self._pending = _Pending()
+        return pending.taken()
 
     def _take(self) -> tuple[set[str] | None, float] | None:
-        """Wait until the pending change is complete, then take it (None when stopping)."""
+        """Wait until the pending change is complete, or has settled, then take it (None when
+        stopping).  The observer's thread takes most changes first; this one is left the
+        files modified but not closed yet, and the changes of a watcher with a debounce."""
         while not self._stopped.is_set():
             self._wake.wait()
             if self._stopped.is_set():
@@ -240,8 +294,7 @@ class Watcher:
                 quiet = now - pending.last
                 if (complete and quiet >= self.debounce) or quiet >= SETTLE:
                     self._pending = _Pending()
-                    changed = None if pending.full else set(pending.paths)
-                    return changed, pending.first
+                    return pending.taken()
                 wait = (self.debounce if complete else SETTLE) - quiet
             # Until the next event (the close that completes a write, usually well under a
             # millisecond away) or the time is up; either way, look again.

@@ -74,9 +74,11 @@ def test_saves_update_the_context_and_a_broken_file_is_survived(
 
 
 def assert_same_as_a_full_run(root: Path) -> None:
-    """What the watcher wrote from its caches is what a fresh, uncached run writes."""
+    """What the watcher wrote from its caches is what a fresh, uncached run writes (and it
+    left no temporary file behind)."""
     result = run_bb("context", "--check", cwd=root, env={"BB_NO_CACHE": "1"})
     assert result.returncode == 0, result.stderr
+    assert not list(root.rglob("*.tmp")), "a temporary file was left"
 
 
 def test_a_new_table_and_a_new_router_appear(
@@ -147,3 +149,111 @@ def test_watch_command_runs_until_interrupted(sample: Path) -> None:
     assert process.returncode == 0, err
     assert "watching" in out and "wrote .betterbase-context.json" in out
     assert "Traceback" not in err
+
+
+def test_a_save_during_a_regeneration_is_taken_by_the_next(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The observer's thread regenerates while the events of a second save wait in its queue:
+    they make the next regeneration, nothing is lost."""
+    from betterbase_cli.context import build
+
+    events: queue.Queue[WatchEvent] = queue.Queue()
+    watcher = start_watcher(load_project(sample), events.put)
+    try:
+        assert next_outcome(events).kind == "written"
+        tags = sample / "app/routes/tags.py"
+        read = build.ContextReader.read
+        saved: list[str] = []
+
+        def read_and_save(reader: build.ContextReader, changed: object = None) -> object:
+            if not saved:  # the first regeneration: save another file while it runs
+                saved.append("tags")
+                tags.write_text(
+                    tags.read_text() + '\n\n@router.get("/cloud")\ndef cloud() -> None: ...\n'
+                )
+            return read(reader, changed)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(build.ContextReader, "read", read_and_save)
+        router = sample / "app/routes/posts.py"
+        router.write_text(
+            router.read_text() + '\n\n@router.get("/feed")\ndef feed() -> None: ...\n'
+        )
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            assert next_outcome(events).kind == "written"
+            paths = {r["path"] for r in context(sample)["routes"]}  # type: ignore[attr-defined]
+            if "/api/tags/cloud" in paths:
+                break
+        assert {"/api/posts/feed", "/api/tags/cloud"} <= paths
+    finally:
+        watcher.stop()
+    assert_same_as_a_full_run(sample)
+
+
+def test_only_a_complete_change_is_taken_at_once(sample: Path) -> None:
+    """The observer's thread regenerates when every changed file was closed after writing; a
+    file modified (or created) but not closed yet is left to the worker, which waits for it."""
+    from watchdog.events import (
+        FileClosedEvent,
+        FileCreatedEvent,
+        FileModifiedEvent,
+        FileMovedEvent,
+    )
+
+    watcher = Watcher(load_project(sample), lambda event: None)  # not started: no threads
+    taken: list[tuple[set[str] | None, float]] = []
+    watcher.refresh = lambda changed=None, started=None: taken.append((changed, started))  # type: ignore[method-assign]
+    router, new = str(sample / "app/routes/posts.py"), str(sample / "app/routes/new.py")
+
+    watcher._event(FileModifiedEvent(router))
+    watcher._event(FileCreatedEvent(new))
+    watcher._event(FileClosedEvent(router))
+    watcher._event(FileClosedEvent(str(sample / ".betterbase-context.json")))  # not a source
+    assert taken == []
+    watcher._event(FileClosedEvent(new))
+    assert [t[0] for t in taken] == [{"app/routes/posts.py", "app/routes/new.py"}]
+
+    # A save by rename is complete at once; bb's own writes are no sources.
+    watcher._event(FileMovedEvent(str(sample / "app/routes/.posts.py.swp"), router))
+    watcher._event(FileMovedEvent(str(sample / ".AGENTS.md.1.tmp"), str(sample / "AGENTS.md")))
+    assert [t[0] for t in taken[1:]] == [{"app/routes/posts.py"}]
+
+    # Modified, never closed: the worker takes it once it has settled.
+    watcher._event(FileModifiedEvent(router))
+    assert len(taken) == 2
+    changed, first = watcher._take() or (None, 0.0)
+    assert changed == {"app/routes/posts.py"} and first > 0
+
+
+def test_a_bug_in_a_reader_is_reported_and_the_watcher_goes_on(
+    sample: Path,
+    watching: tuple[Watcher, queue.Queue[WatchEvent]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An exception bb did not expect (a reader's bug on some code) is one error line; the last
+    good context stays, and the next save is read afresh and written."""
+    from betterbase_cli.context import build
+
+    watcher, events = watching
+    next_outcome(events)
+    before = (sample / ".betterbase-context.json").read_text()
+    read = build.ContextReader.read
+
+    def broken(self: build.ContextReader, changed: object = None) -> object:
+        raise RuntimeError("a reader's bug")
+
+    monkeypatch.setattr(build.ContextReader, "read", broken)
+    models = sample / "app/db/schema.py"
+    models.write_text(models.read_text() + "\n# a comment\n")
+    event = next_outcome(events)
+    assert event.kind == "error" and "RuntimeError: a reader's bug" in event.message
+    assert (sample / ".betterbase-context.json").read_text() == before
+    monkeypatch.setattr(build.ContextReader, "read", read)
+    models.write_text(
+        models.read_text() + '\n\nclass Badge(Base):\n    __tablename__ = "badges"\n\n'
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    )
+    assert next_outcome(events).kind == "written"
+    assert "badges" in {t["name"] for t in context(sample)["tables"]}  # type: ignore[attr-defined]
+    assert_same_as_a_full_run(sample)
