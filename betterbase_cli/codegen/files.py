@@ -155,10 +155,10 @@ def write_atomic(
         raise
 
 
-def write_many(root: Path, items: Iterable[tuple[str, str]], durable: bool = True) -> None:
+def write_many(root: Path, items: Iterable[tuple[str, str]]) -> None:
     """`write_atomic` for each (path, text) under ``root``."""
     for path, text in items:
-        write_atomic(root / path, text, durable)
+        write_atomic(root / path, text)
 
 
 def plan(
@@ -167,12 +167,16 @@ def plan(
     force: bool = False,
     written: Mapping[str, str] | None = None,
     empty_is_ours: bool = False,
+    rendered: Mapping[str, str] | None = None,
 ) -> list[PlannedWrite]:
     """Compare each write with the disk.  ``written`` maps paths to what bb itself last wrote
     there and knows is still on disk (the watcher checks that by stat): those are not read.
     With ``empty_is_ours`` an empty file is written over (what a crash can leave of a file
-    written with ``durable=False``: it holds nothing to lose)."""
+    written with ``durable=False``: it holds nothing to lose).  ``rendered`` maps paths to the
+    hash of bb's last rendering, from its own record: a file with that hash is bb's even where
+    the manifest says otherwise (a run cut off between writing the file and the manifest)."""
     written = written or {}
+    rendered = rendered or {}
     manifest: dict[str, str] | None = None
     planned: list[PlannedWrite] = []
     for write in writes:
@@ -190,7 +194,9 @@ def plan(
         else:
             if manifest is None:
                 manifest = read_manifest(root)
-            if manifest.get(write.path) == digest(old) or (empty_is_ours and not old):
+            found = digest(old)
+            ours = manifest.get(write.path) == found or rendered.get(write.path) == found
+            if ours or (empty_is_ours and not old):
                 action = UPDATE
             else:
                 action = OVERWRITE if force else CONFLICT

@@ -52,9 +52,11 @@ def plan_files(
     force: bool = False,
     known: Mapping[str, str] | None = None,
     written: Mapping[str, str] | None = None,
+    rendered_before: Mapping[str, str] | None = None,
 ) -> ContextPlan:
     """Compare a rendering with the disk.  Files whose text equals ``known`` are skipped;
-    ``written`` holds the whole text of files bb wrote and knows unchanged (not read again)."""
+    ``written`` holds the whole text of files bb wrote and knows unchanged (not read again);
+    ``rendered_before`` the hashes of bb's last rendering of whole files (see `files.plan`)."""
     from betterbase_cli.context import markdown
 
     tables, routes, whole, blocks = rendered
@@ -65,7 +67,14 @@ def plan_files(
         blocks = {p: b for p, b in blocks.items() if known.get(p) != b}
     written = written or {}
     planned = (
-        files.plan(project.root, whole, force=force, written=written, empty_is_ours=True)
+        files.plan(
+            project.root,
+            whole,
+            force=force,
+            written=written,
+            empty_is_ours=True,
+            rendered=rendered_before,
+        )
         if whole
         else []
     )
@@ -98,11 +107,9 @@ def apply_plan(project: Project, plan: ContextPlan, record: bool = True) -> list
     changed = [w for w in plan.changed if w.action != files.CONFLICT]
     # The files bb owns whole are made from the sources again at will; the Markdown files
     # hold the user's text too, so they are written durably.
-    whole = [(w.path, w.content) for w in changed if w.path in plan.whole_files]
-    files.write_many(project.root, whole, durable=False)
-    files.write_many(
-        project.root, [(w.path, w.content) for w in changed if w.path not in plan.whole_files]
-    )
+    for write in changed:
+        durable = write.path not in plan.whole_files
+        files.write_atomic(project.root / write.path, write.content, durable)
     if record:
         record_plan(project, plan)
     return [w.path for w in changed]
@@ -116,7 +123,15 @@ def record_plan(project: Project, plan: ContextPlan) -> None:
     Never when a file was left alone (the record says the files are current); always when
     the manifest has no record yet."""
     changed = [w for w in plan.changed if w.action != files.CONFLICT]
-    whole = {w.path: w.content for w in changed if w.path in plan.whole_files}
+    # Every whole file that holds bb's rendering, written now or found so: a run cut off
+    # between writing the files and the manifest left them current and the manifest not, and
+    # an edit would otherwise be called a conflict later (the manifest is written only when
+    # a hash in it changes).
+    whole = {
+        w.path: w.content
+        for w in plan.writes
+        if w.path in plan.whole_files and w.action != files.CONFLICT
+    }
     record = None
     if plan.record is not None and not plan.conflicts:
         if changed or files.read_context_record(project.root) is None:
