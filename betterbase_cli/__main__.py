@@ -1,5 +1,5 @@
 """`python -m betterbase_cli` runs the `bb` command."""
 
-from betterbase_cli.entry import main
+from betterbase_cli.entry import script
 
-main()
+script()

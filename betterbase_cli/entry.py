@@ -69,8 +69,45 @@ def main() -> None:
             )
             code = guarded(functools.partial(fast, argv))
             if code is not None:
-                sys.exit(code)
+                raise _Answered(code)
             break
     from betterbase_cli.cli import main as run
 
     run()
+
+
+class _Answered(SystemExit):
+    """A fast path's exit: nothing of the process is needed after it (see `script`)."""
+
+
+def script() -> None:
+    """The console script, and `python -m betterbase_cli`: `main`, then the work kept for the
+    end of the process (bb's cache, saved by a child: `forked.at_end`), and after a fast path an
+    exit that does not free every object one by one first (as mypy's hard_exit does): a
+    `bb context` that read and rendered a 60-table project spends 5-20 ms on that otherwise.
+    Everything bb writes is written and closed by then; only the standard streams need
+    flushing."""
+    from betterbase_cli import forked
+
+    forked.defer_to_end()
+    try:
+        main()
+    except _Answered as answered:
+        import os
+
+        forked.flush_std()
+        _at_end()
+        os._exit(answered.code if isinstance(answered.code, int) else EXIT_FAILURE)
+    finally:
+        _at_end()  # the full CLI's commands (`bb init` writes the context too)
+
+
+def _at_end() -> None:
+    """The work kept for the end: best effort, after the command has said how it went (Ctrl-C
+    there only skips it)."""
+    from betterbase_cli import forked
+
+    try:
+        forked.run_at_end()
+    except KeyboardInterrupt:
+        pass

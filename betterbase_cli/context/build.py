@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 from betterbase_cli import __version__
 from betterbase_cli.codegen.files import FileWrite, PlannedWrite
@@ -27,6 +27,8 @@ from betterbase_cli.schema.model import Schema, Table
 TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
 if TYPE_CHECKING:
     from typing import Any
+
+    from betterbase_cli.context.run import ModelsAhead
 
 CONTEXT_FILE = ".betterbase-context.json"
 DOCS_FILE = "docs/schema.md"
@@ -71,7 +73,7 @@ class ContextReader:
     route_cache: dict[str, _Cached] = field(default_factory=dict)
     model_cache: dict[str, tuple[str, Any]] = field(default_factory=dict)
     route_memo: routescan.RouteMemo = field(default_factory=dict)
-    _paths: dict[str, Path] = field(default_factory=dict)  # route candidates: rel -> path
+    _paths: dict[str, str] = field(default_factory=dict)  # route candidates: rel -> path
     _schema: tuple[Schema, list[str], dict[str, str]] | None = None
     _routes: tuple[routescan.RouteScan, dict[str, str]] | None = None
     _retry: set[str] = field(default_factory=set)  # files that failed: read again next time
@@ -82,6 +84,11 @@ class ContextReader:
     schema_memo: tuple[tuple[tuple[str, str], ...], Any, tuple[str, ...]] | None = None
     # --watch: re-parse only the edited part of a models file, rebuild only what it touched
     incremental: Any = None  # pyincremental.IncrementalState
+    # A one-shot run's models, read in a forked child: its schema_memo() is this schema_memo
+    ahead: ModelsAhead | None = None
+    # A one-shot run's hashes of the route-folder files, as its check found them a moment ago:
+    # a file with its cached hash is then not read again
+    known: dict[str, str] = field(default_factory=dict)
 
     def state(self) -> dict[str, dict[str, Any]]:
         """What the on-disk cache keeps between runs, by part (see cache.PARTS): the route side
@@ -117,7 +124,7 @@ class ContextReader:
         elif part == "schema":
             self.schema_memo = state.get("schema")
 
-    def route_files(self) -> dict[str, Path]:
+    def route_files(self) -> dict[str, str]:
         return sources.route_files(self.project)
 
     @functools.cached_property
@@ -137,10 +144,12 @@ class ContextReader:
             p in sources.SKIP_DIRS or p.startswith(".") for p in parts[:-1]
         )
 
-    def _load(self, rel: str, path: Path) -> _Cached:
+    def _load(self, rel: str, path: str) -> _Cached:
+        cached = self.route_cache.get(rel)
+        if cached is not None and self.known.pop(rel, None) == cached.digest:
+            return cached
         data = sources.read_bytes(rel, path)
         digest = hashlib.sha256(data).hexdigest()
-        cached = self.route_cache.get(rel)
         if cached is None or cached.digest != digest:
             cached = self._parse(sources.decode(rel, data), rel, digest)
             self.route_cache[rel] = cached
@@ -157,8 +166,8 @@ class ContextReader:
                 self._load(rel, path)
         else:
             for rel in changed:
-                path = self.project.root / rel
-                if path.is_file():
+                path = os.path.join(self.project.root, rel)
+                if os.path.isfile(path):
                     self._paths[rel] = path
                     self._load(rel, path)
                 else:
@@ -212,6 +221,12 @@ class ContextReader:
     def read_schema(self) -> tuple[Schema, list[str], dict[str, str]]:
         from betterbase_cli.context import schemainput
 
+        ahead, self.ahead = self.ahead, None
+        memo = ahead.schema_memo() if ahead is not None else None
+        if memo is not None:
+            self.schema_memo = memo
+            return memo[1]  # type: ignore[no-any-return]
+        # (When the child failed, the models are read here: an error is reported as usual.)
         return schemainput.read_schema(self.project, self.model_cache, self, self.incremental)
 
     def is_model_file(self, rel: str) -> bool:
@@ -235,9 +250,21 @@ class ContextReader:
             route_rels = [r for r in rels if self.is_route_file(r)]
             routes_dirty = routes_dirty or bool(route_rels)
         try:
+            # While a child reads the models (self.ahead), the routes are read here first; an
+            # error in the models is still the one reported when both sides have one.
+            late: BetterBaseError | None = None
+            if routes_dirty and schema_dirty and self.ahead is not None:
+                self._routes = None
+                try:
+                    self._routes = self.scan_routes(route_rels)
+                except BetterBaseError as exc:
+                    late = exc
+                routes_dirty = False
             if schema_dirty:
                 self._schema = None
                 self._schema = self.read_schema()
+            if late is not None:
+                raise late
             if routes_dirty:
                 self._routes = None
                 self._routes = self.scan_routes(route_rels)
@@ -703,15 +730,7 @@ class Renderer:
         """
         from betterbase_cli.context import markdown
 
-        if inputs.schema is not self._schema:
-            tables = self._table_parts_of(inputs.schema, origins or {})
-            self._tables = [t[0] for t in tables]
-            self._tables_text = (
-                "[\n" + ",\n".join("    " + t[1] for t in tables) + "\n  ]" if tables else "[]"
-            )
-            self._doc_tables = "".join(t[2] for t in tables)
-            self._table_lines = [t[3] for t in tables]
-            self._schema = inputs.schema
+        self.render_tables(inputs.schema, origins)
         if self._header is None or self._header[0] is not project:
             self._header = (project, (project_json(project), ai_prompt(project)))
         if inputs.routes is not self._routes_of:  # the reader hands back the same tuple
@@ -734,6 +753,20 @@ class Renderer:
             whole.append(FileWrite(markdown.CURSOR_FILE, markdown.cursor_rules(data)))
         blocks = markdown.block_files(data, targets, self._route_lines, self._table_lines)
         return data, whole, blocks
+
+    def render_tables(self, schema: Schema, origins: Mapping[int, Table] | None = None) -> None:
+        """The schema's half of `render` (a one-shot run does it in the child that read the
+        models, and hands the parent this renderer's "schema" and "parts" state)."""
+        if schema is self._schema:
+            return
+        tables = self._table_parts_of(schema, origins or {})
+        self._tables = [t[0] for t in tables]
+        self._tables_text = (
+            "[\n" + ",\n".join("    " + t[1] for t in tables) + "\n  ]" if tables else "[]"
+        )
+        self._doc_tables = "".join(t[2] for t in tables)
+        self._table_lines = [t[3] for t in tables]
+        self._schema = schema
 
     def _table_parts_of(self, schema: Schema, origins: Mapping[int, Table]) -> list[TablePart]:
         """Each table rendered again only when something its rendering shows changed (a save

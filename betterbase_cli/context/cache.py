@@ -4,6 +4,11 @@ It lives in the user's cache folder (``$XDG_CACHE_HOME/betterbase``, else ``~/.c
 by the project's path: never inside the project, because it is a pickle and a pickle from a
 cloned repository must not be loaded.  Every entry is keyed by content hashes, so a stale or
 missing cache only costs time; set ``BB_NO_CACHE=1`` to bypass it.
+
+A run saves what changed through `save_all`: it takes the project's cache lock (a file lock)
+at once, and the parts are pickled when bb's command is done, by a child that finishes after
+bb has exited and holds the lock until then.  Every load waits for that lock, so a run never
+reads an older cache than the last run's.
 """
 
 from __future__ import annotations
@@ -29,15 +34,29 @@ KEEP_PROJECTS = 64
 # it changed: a router save then neither loads the table renderings nor saves the schema.
 PARTS = ("routes", "schema", "parts")
 # What a project's cache files are named after its hash ("pickle": one file, as older bb kept).
-SUFFIXES = ("json", "pickle", *(f"{part}.pickle" for part in PARTS))
+SUFFIXES = ("json", "pickle", "lock", *(f"{part}.pickle" for part in PARTS))
 
 
 def enabled() -> bool:
-    return os.environ.get("BB_NO_CACHE", "").lower() in ("", "0", "false", "no")
+    """The cache is used: not turned off, and there is a folder for it."""
+    off = os.environ.get("BB_NO_CACHE", "").lower() not in ("", "0", "false", "no")
+    return not off and _base() is not None
+
+
+def _base() -> str | None:
+    base = os.environ.get("XDG_CACHE_HOME")
+    if base:
+        return base
+    try:
+        return str(Path.home() / ".cache")
+    except (RuntimeError, KeyError, OSError):  # no HOME and no account entry: no cache
+        return None
 
 
 def cache_file(root: Path, suffix: str = ".pickle") -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = _base()
+    if base is None:
+        raise RuntimeError("no cache folder: set HOME or XDG_CACHE_HOME")
     name = hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:24]
     return Path(base) / "betterbase" / "context" / f"{name}{suffix}"
 
@@ -60,6 +79,7 @@ def load(root: Path, part: str) -> dict[str, Any] | None:
     """The cached ``part`` of the project at ``root``, or None (missing, unreadable, other bb)."""
     if not enabled():
         return None
+    settle(root)
     import pickle  # here: the no-change path never needs it
 
     try:
@@ -70,6 +90,122 @@ def load(root: Path, part: str) -> dict[str, Any] | None:
     if not isinstance(data, dict) or data.get("stamp") != _stamp():
         return None
     return data
+
+
+def save_all(root: Path, parts: dict[str, dict[str, Any]]) -> None:
+    """Save these parts (name -> state) of the project's cache (see the module's docstring).
+
+    Pickling them costs a run up to 20 ms (the route side alone about 10), so where a fork is
+    available a child does it, and lives on if need be.  In bb's own process that child is
+    forked when the command is done: after a fork, the parent copies every memory page it
+    writes to.  The lock is taken now, so that a run starting meanwhile waits for these parts
+    (and for the quick record this run writes next)."""
+    if not enabled() or not parts:
+        return
+    from betterbase_cli import forked
+
+    key = str(cache_file(root, ".lock"))
+    if key in _PENDING:  # saved at this process's end already: with these parts too
+        _PENDING[key][2].update(parts)
+        return
+    pending = (root, _lock(root, exclusive=True), dict(parts))
+    if forked.at_end(lambda: _save(*_PENDING.pop(key))):
+        _PENDING[key] = pending
+    else:
+        _save(*pending)
+
+
+# Saves kept for the end of this process, by lock path: (project root, the lock, the parts)
+_PENDING: dict[str, tuple[Path, int | None, dict[str, dict[str, Any]]]] = {}
+
+
+def _save(root: Path, lock: int | None, parts: dict[str, dict[str, Any]]) -> None:
+    """Pickle and write ``parts``: in a detached child that holds ``lock`` until it is done,
+    else here."""
+    from betterbase_cli import forked
+
+    def write() -> None:
+        for part, state in parts.items():
+            save(root, part, state)
+        _prune_temporary(cache_file(root, ".lock").parent)
+
+    if lock is not None and forked.detach(write, keep=lock):
+        return  # the child holds the lock now, and ends it by ending
+    try:
+        write()
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+def _prune_temporary(folder: Path, age: float = 60.0) -> None:
+    """Remove temporary files a killed writer left (``.NAME.PID.N.tmp``, older than ``age``
+    seconds: a live writer's is younger)."""
+    import time
+
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    old = time.time() - age
+    for entry in entries:
+        if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+            try:
+                if entry.stat().st_mtime < old:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def settle(root: Path) -> None:
+    """Wait until no child of an earlier run is saving this project's cache (see save_all).
+    Not for a project whose save this process keeps for its end: it would wait for itself."""
+    if str(cache_file(root, ".lock")) in _PENDING:
+        return
+    lock = _lock(root, exclusive=False)
+    if lock is not None:
+        os.close(lock)
+
+
+# How long a run waits for the cache lock: a child saving takes tens of milliseconds, so one
+# holding the lock longer is stuck (a hung network home, say); the run then goes on without it
+# (a cache is never worth waiting for: the files are replaced whole, an old one only costs time).
+LOCK_PATIENCE = 2.0
+
+
+def _lock(root: Path, exclusive: bool) -> int | None:
+    """A descriptor holding the project's cache lock (flock: shared, or exclusive), or None
+    where there is no such lock (no fcntl, no cache folder yet for a shared one, an error, or
+    a holder that kept it for LOCK_PATIENCE seconds)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no fork either, so no child ever saves in the background
+        return None
+    path = cache_file(root, ".lock")
+    try:
+        if exclusive:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None
+    mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+    deadline = None
+    while True:
+        try:
+            fcntl.flock(fd, mode)
+            return fd
+        except BlockingIOError:
+            import time
+
+            now = time.monotonic()
+            deadline = deadline or now + LOCK_PATIENCE
+            if now < deadline:
+                time.sleep(0.001)
+                continue
+        except OSError:
+            pass
+        os.close(fd)
+        return None
 
 
 def save(root: Path, part: str, state: dict[str, Any]) -> None:
@@ -89,6 +225,7 @@ def load_quick(root: Path) -> dict[str, Any] | None:
     needs none of the parser modules)."""
     if not enabled():
         return None
+    settle(root)
     try:
         data = json.loads(cache_file(root, ".json").read_bytes())
     except Exception:

@@ -52,16 +52,32 @@ def clip(diff: str, limit: int = 60) -> str:
 
 def execute(check: bool, watch: bool, dry_run: bool, force: bool) -> int:
     """Run `bb context` with these flags; return the exit code.  Raises BetterBaseError."""
-    from betterbase_cli.context import run as context_run
-
     if sum((check, watch, dry_run)) > 1:
         raise UsageError("--check, --watch and --dry-run cannot be combined", hint="pick one")
-    project, last = context_run.open_project()
     if watch:
+        from betterbase_cli.context import run as context_run
         from betterbase_cli.context.watch import watch as watch_project
 
-        watch_project(project, force=force)
+        watch_project(context_run.open_project()[0], force=force)
         return 0
+    # A one-shot run makes tens of thousands of objects (bb's cache, the parsed sources) and
+    # drops them all at its end: the cycle collector would only walk them again and again,
+    # 10-20 ms of a run after an edit.  (The watcher, which lives on, keeps it.)
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _once(check, dry_run, force)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _once(check: bool, dry_run: bool, force: bool) -> int:
+    from betterbase_cli.context import run as context_run
+
+    project, last = context_run.open_project()
     if not dry_run:
         # The common case (pre-commit, CI, a second run): nothing changed, nothing to load.
         known = context_run.current(project, last)

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from betterbase_cli.context import cache, sources
 from betterbase_cli.project import CONFIG_FILE, Project, find_root, load_project
-from betterbase_cli.records import dataclass
+from betterbase_cli.records import dataclass, field
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
 if TYPE_CHECKING:
     from typing import Any
 
     from betterbase_cli.context.plan import ContextPlan
+    from betterbase_cli.forked import Forked
 
 
 def _config_digest(root: Path) -> str:
@@ -55,24 +56,41 @@ def _as_json(settings: dict[str, Any]) -> dict[str, Any] | None:
 SIDES = frozenset({"routes", "schema"})
 
 
-def _changes(project: Project, quick: dict[str, Any]) -> frozenset[str]:
-    """Which sides have a source whose hash is not the one recorded by the last run (or a file
-    that came or went); betterbase.toml counts for both."""
+def _changes(project: Project, quick: dict[str, Any]) -> LastRun:
+    """The last run's record checked against the sources: which sides have a source whose hash
+    is not the one recorded (or a file that came or went; betterbase.toml counts for both),
+    and the hashes found: of every route-folder file (by its bytes) and of each recorded
+    models file (by its text)."""
     if quick.get("config") != _config_digest(project.root):
-        return SIDES
+        return LastRun(quick, SIDES)
     changed = set()
     recorded = quick.get("routes") or []
-    found = sources.route_files(project)
-    if [rel for rel, _ in recorded] != list(found) or any(
-        sources.file_digest(found[rel]) != digest for rel, digest in recorded
+    # Every file is hashed (no stopping at the first change): the manifest's check and the
+    # reader take these hashes instead of reading the files again.
+    routes = _route_digests(project)
+    if [rel for rel, _ in recorded] != list(routes) or any(
+        routes[rel] != digest for rel, digest in recorded
     ):
         changed.add("routes")
-    models = quick.get("models") or []
-    if not _model_starts(project) <= {rel for rel, _ in models} or any(
-        sources.text_digest(project.root / rel) != digest for rel, digest in models
+    recorded = quick.get("models") or []
+    models = {rel: sources.text_digest(project.root / rel) for rel, _ in recorded}
+    if not _model_starts(project) <= models.keys() or any(
+        models[rel] != digest for rel, digest in recorded
     ):
         changed.add("schema")
-    return frozenset(changed)
+    return LastRun(quick, frozenset(changed), routes, models)
+
+
+def _route_digests(project: Project) -> dict[str, str]:
+    """sha256 of each route-folder file's bytes, by path; "" for a file that cannot be read
+    (it matches no recorded hash, and the reader says why)."""
+    out = {}
+    for rel, path in sources.route_files(project).items():
+        try:
+            out[rel] = sources.file_digest(path)
+        except OSError:
+            out[rel] = ""
+    return out
 
 
 def _model_starts(project: Project) -> set[str]:
@@ -93,6 +111,10 @@ class LastRun:
 
     record: dict[str, Any] | None
     changed: frozenset[str]  # the sides (SIDES) with a source not as recorded
+    # The hashes the check found (empty when it found no record): route-folder files by their
+    # bytes, in path order, and the recorded models files by their text (None: unreadable)
+    routes: Mapping[str, str] = field(default_factory=dict)
+    models: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
     def unchanged(self) -> bool:
@@ -100,7 +122,7 @@ class LastRun:
 
 
 def _checked(project: Project, record: dict[str, Any] | None) -> LastRun:
-    return LastRun(record, _changes(project, record) if record is not None else SIDES)
+    return LastRun(None, SIDES) if record is None else _changes(project, record)
 
 
 def last_run(project: Project) -> LastRun:
@@ -120,7 +142,7 @@ def current(
     if quick is None or not last.unchanged:
         # No cache (a fresh clone), or sources changed since bb's last run here: the manifest's
         # record answers when something else (the `--watch` of `bb dev`) has caught up since.
-        return committed(project)
+        return committed(project, last)
     record = quick["record"]
     if not _as_recorded(project, quick["whole"], record["blocks"]):
         return None
@@ -210,9 +232,12 @@ def context_record(
     }
 
 
-def committed(project: Project) -> tuple[int, int, tuple[str, ...]] | None:
+def committed(
+    project: Project, last: LastRun | None = None
+) -> tuple[int, int, tuple[str, ...]] | None:
     """(tables, routes, warnings) when the manifest's context record matches the sources and
-    every context file is as recorded; else None.  Reads no code."""
+    every context file is as recorded; else None.  Reads no code, and no file whose hash
+    ``last`` has."""
     # codegen.files.MANIFEST, not imported: this check needs nothing else of that module
     path = project.root / ".betterbase/manifest.json"
     try:
@@ -221,12 +246,12 @@ def committed(project: Project) -> tuple[int, int, tuple[str, ...]] | None:
         models = [str(rel) for rel in record["models"]]
         if not _model_starts(project) <= set(models):
             return None
-        routes = [
-            (rel, sources.file_digest(found)) for rel, found in sources.route_files(project).items()
-        ]
+        known = last.models if last is not None else {}
+        digests = last.routes if last is not None and last.routes else _route_digests(project)
+        routes = list(digests.items())
         model_key = []
         for rel in models:
-            digest = sources.text_digest(project.root / rel)
+            digest = known[rel] if rel in known else sources.text_digest(project.root / rel)
             if digest is None:
                 return None
             model_key.append((rel, digest))
@@ -251,19 +276,108 @@ def _read(path: Path) -> str | None:
         return None
 
 
+class _Memo:
+    """Where schemainput.read_schema leaves its result (as on a ContextReader)."""
+
+    schema_memo: Any = None
+
+
+def _read_models(project: Project, render: bool) -> tuple[Any, dict[str, Any] | None]:
+    """In the child `read_ahead` starts: what ContextReader.read_schema leaves in its
+    schema_memo, read with no cache, and with ``render`` the tables rendered (a Renderer's
+    "schema" and, for bb's cache, "parts" state)."""
+    from betterbase_cli.context import schemainput
+
+    memo = _Memo()
+    schemainput.read_schema(project, {}, memo)
+    if not render:
+        return memo.schema_memo, None
+    from betterbase_cli.context.build import Renderer
+
+    renderer = Renderer()
+    renderer.render_tables(memo.schema_memo[1][0])
+    state = renderer.state()
+    # The tables' renderings by value are only kept for bb's cache: without one, not sent
+    # (pickling them costs both processes about 5 ms).
+    parts = {"parts": state["parts"]} if cache.enabled() else {}
+    return memo.schema_memo, {"schema": state["schema"], **parts}
+
+
+class ModelsAhead:
+    """The models, read by a forked child while this process reads the routes; the reader
+    takes the result with `schema_memo()`, the renderer the tables the child rendered (when
+    it did) from `rendered`."""
+
+    def __init__(self, child: Forked) -> None:
+        self.child = child
+        self.rendered: dict[str, Any] | None = None  # the child's Renderer state, by part
+
+    def schema_memo(self) -> Any:
+        """What the child read (as ContextReader.schema_memo), or None when it failed."""
+        from betterbase_cli.forked import FAILED
+
+        found = self.child.result()
+        if found is FAILED:
+            return None
+        memo, self.rendered = found
+        return memo
+
+    def finish(self) -> None:
+        """Stop the child if its result was not taken (a check that answered, an error)."""
+        self.child.cancel()
+
+
+def read_ahead(project: Project, last: LastRun) -> ModelsAhead | None:
+    """When the models changed since the last run (or there is none), start reading them in a
+    forked child: the parent meanwhile loads bb's cache and reads the route modules, and
+    `prepare` takes the schema from the child.  With no tables' renderings in bb's cache
+    to reuse (a first run), the child renders every table too: the parent is then the slower,
+    with every route module to parse.  None where no child can help (see `forked.usable`) or
+    the models are unchanged (the cached schema answers)."""
+    if "schema" not in last.changed:
+        return None
+    from betterbase_cli import forked
+
+    if not forked.usable():
+        return None
+    render = not cache.enabled() or not cache.cache_file(project.root, ".parts.pickle").exists()
+    # Imported before the fork, so that the child starts reading at once: this process has
+    # time to spare (it loads the cache and reads the routes while the child parses), and
+    # needs pickle itself.
+    import pickle  # noqa: F401
+
+    from betterbase_cli.context import build, schemainput  # noqa: F401
+    from betterbase_cli.schema import python_reader  # noqa: F401
+
+    child = forked.start(lambda: _read_models(project, render))
+    return ModelsAhead(child) if child is not None else None
+
+
 def prepare(project: Project, force: bool = False, last: LastRun | None = None) -> ContextPlan:
     """Read the sources and plan every context file (writes nothing but bb's cache).
 
-    ``last`` is what `current` already checked, so the sources are not hashed twice.  bb's
-    cache is loaded by part (the last schema while the models are unchanged, the tables'
-    renderings when they changed), and a part is saved only when this run changed it."""
+    ``last`` is what `current` already checked, so the sources are not hashed twice.  The
+    models are read by a child where that helps (`read_ahead`).  bb's cache is loaded by part
+    (the last schema while the models are unchanged, the tables' renderings when they
+    changed), and a part is saved only when this run changed it (by a child, `save_all`)."""
+    last = last or last_run(project)
+    ahead = read_ahead(project, last)
+    try:
+        return _prepare(project, force, last, ahead)
+    finally:
+        if ahead is not None:
+            ahead.finish()
+
+
+def _prepare(
+    project: Project, force: bool, last: LastRun, ahead: ModelsAhead | None
+) -> ContextPlan:
     from betterbase_cli.codegen.files import digest
     from betterbase_cli.context import build
     from betterbase_cli.context.plan import plan_files
     from betterbase_cli.records import replace
 
-    last = last or last_run(project)
-    reader = build.ContextReader(project)
+    reader = build.ContextReader(project, ahead=ahead, known=dict(last.routes))
     # The renderer is cached with the reader, part by part (each part one pickle, so object
     # identity holds): while the restored schema is the one it rendered, the tables are not
     # rendered again; while the restored routes are, the routes are not.
@@ -286,14 +400,22 @@ def prepare(project: Project, force: bool = False, last: LastRun | None = None) 
         for part, state in _parts(reader, renderer).items()
     }
     inputs = reader.read()
+    if ahead is not None and ahead.rendered is not None:
+        for part, state in ahead.rendered.items():
+            renderer.restore(part, state)  # the tables, as the child rendered them
     rendered = build.render(project, inputs, renderer)
-    plan = plan_files(project, rendered, inputs.warnings, force=force)
+    # bb's own record of what it rendered last: a file still holding that is bb's, whatever
+    # the manifest says (a run cut off before it wrote the manifest)
+    last_whole = dict(last.record.get("whole") or []) if last.record else {}
+    plan = plan_files(project, rendered, inputs.warnings, force=force, rendered_before=last_whole)
     record = context_record(project, reader.route_key(), reader.model_key(), plan)
     plan = replace(plan, record=record)
+    changed = {}
     for part, state in _parts(reader, renderer).items():
         decides = _DECIDES.get(part, state)
         if any(not _same(state[name], before[part].get(name)) for name in decides):
-            cache.save(project.root, part, {**state, "config": config})
+            changed[part] = {**state, "config": config}
+    cache.save_all(project.root, changed)
     whole = [(w.path, digest(w.content)) for w in rendered[2]]
     _save_quick(project, reader.route_key(), reader.model_key(), whole, record)
     return plan

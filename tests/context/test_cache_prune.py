@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from helpers import run_bb
 
 from betterbase_cli.context import cache
@@ -26,7 +27,8 @@ def test_prune_keeps_the_most_recently_written_projects(tmp_path: Path) -> None:
     assert left == sorted(kept + [p.name for p in others])
 
 
-def test_a_new_project_prunes_old_caches(tmp_path: Path) -> None:
+def test_a_new_project_prunes_old_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # for cache.settle
     folder = tmp_path / "xdg" / "betterbase" / "context"
     folder.mkdir(parents=True)
     for i in range(cache.KEEP_PROJECTS + 5):
@@ -37,6 +39,7 @@ def test_a_new_project_prunes_old_caches(tmp_path: Path) -> None:
     (project / ".betterbase-context.json").unlink()
     result = run_bb("context", cwd=project, env={"XDG_CACHE_HOME": str(tmp_path / "xdg")})
     assert result.returncode == 0, result.stderr
+    cache.settle(project)  # the child saving the cache after bb's exit is done
     stems = {p.name.partition(".")[0] for p in folder.iterdir()}
     assert len(stems) == cache.KEEP_PROJECTS
     assert cache.cache_file(project).name.partition(".")[0] in stems
