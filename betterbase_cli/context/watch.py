@@ -10,6 +10,7 @@ good context stays on disk.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -107,7 +108,16 @@ class Watcher:
     def refresh(self, changed: Iterable[str] | None = None, started: float | None = None) -> None:
         """Regenerate from the files in ``changed`` (project-relative; None: everything)."""
         with self._refreshing:
-            self._refresh(changed, started)
+            # The cycle collector waits until the context is written (it ran a few times in
+            # every save, on a heap of the sources' syntax trees): it runs when the next
+            # allocation finds it due, after the bookkeeping.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                self._refresh(changed, started)
+            finally:
+                if collecting:
+                    gc.enable()
 
     def _refresh(self, changed: Iterable[str] | None, started: float | None) -> None:
         from betterbase_cli.context import build

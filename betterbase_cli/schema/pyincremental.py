@@ -128,6 +128,8 @@ class IncrementalState:
     nodes: dict[int, _Node] = field(default_factory=dict)
     # id(draft) -> what its Table is made from besides the draft itself
     needs: dict[int, _Needs] = field(default_factory=dict)
+    # What every class's key was made from at the last build (see _Incremental.signature)
+    signature: tuple[Any, ...] = ()
 
 
 def _is_model_class(stmt: ast.stmt) -> bool:
@@ -189,6 +191,10 @@ class _Incremental(_Builder):
         if tuple(environment) != state.environment or not self.reuse:
             state.environment = tuple(environment)
             state.generation += 1
+        # While the signature is last build's, every class entry that build kept has the key
+        # it would have now (each entry was checked or made then): _reused compares nothing.
+        self._signature = self.signature()
+        self._keys_hold = self._signature == state.signature
         self._recording: list[Any] | None = None
         self._enum_log: list[tuple[Enum, ModelsModule, ast.expr, Enum | None]] | None = None
         self._classes: dict[int, _ClassEntry] = {}
@@ -196,6 +202,20 @@ class _Incremental(_Builder):
         self._needs: dict[int, _Needs] = {}
 
     # -- per class ------------------------------------------------------------------------------
+
+    def signature(self) -> tuple[Any, ...]:
+        """What `_key` reads besides a class's own node: the generation, and the model
+        classes' names and headers."""
+        nodes = self._nodes
+        return (
+            self.state.generation,
+            tuple(
+                sorted(
+                    (name, tuple(nodes[id(n)].header for n in classes))
+                    for name, classes in self._models.items()
+                )
+            ),
+        )
 
     def _key(self, node: ast.ClassDef) -> tuple[Any, ...]:
         named = sorted(self._nodes[id(node)].words & self._models.keys())
@@ -219,6 +239,8 @@ class _Incremental(_Builder):
                 else:
                     self._module_table(module, stmt)
         result = self._finish()
+        # (Only a build that got this far: the entries are the ones checked under it.)
+        self.state.signature = self._signature
         self.state.classes = self._classes
         self.state.tables = self._tables
         self.state.needs = self._needs
@@ -238,7 +260,9 @@ class _Incremental(_Builder):
         if not self.reuse or not self._nodes[id(node)].model or not self._plain(module, node):
             return False
         entry = self.state.classes.get(id(node))
-        if entry is None or entry.node is not node or entry.key != self._key(node):
+        if entry is None or entry.node is not node:
+            return False
+        if not self._keys_hold and entry.key != self._key(node):
             return False
         if not self._replay(entry, f"{module.module}.{node.name}"):
             return False
@@ -328,18 +352,28 @@ class _Incremental(_Builder):
         # The drafts its foreign keys point at (the same object: the same columns), what the
         # finish resolved and filled in, and its enums.
         enums = [self.enums.get(name) for name in needs.enums]
+        by_class = needs.by_class
         key = (
-            tuple(by_name.get(name) for name in needs.targets),
-            tuple(f.target for f in needs.by_class),
-            tuple(by_name.get(f.target[0]) if f.target else None for f in needs.by_class),
-            tuple(c.type for c in needs.untyped),
-            tuple((e.values, e.class_name) if e else None for e in enums),
+            tuple(map(by_name.get, needs.targets)),
+            tuple(f.target for f in by_class) if by_class else (),
+            tuple(by_name.get(f.target[0]) if f.target else None for f in by_class)
+            if by_class
+            else (),
+            tuple(c.type for c in needs.untyped) if needs.untyped else (),
+            tuple((e.values, e.class_name) if e else None for e in enums) if enums else (),
         )
         hit = self.state.tables.get(id(draft))
-        # Relations are resolved (and their problems reported) on every build.
-        if hit is not None and hit[0] is draft and hit[1] == key and not draft.relations:
-            self._tables[id(draft)] = hit
-            return hit[2]
+        if hit is not None and hit[0] is draft and hit[1] == key:
+            # Relations are resolved (and their problems reported) on every build; while they
+            # resolve as last time, the table is the same object (the renderer then keeps its
+            # text without hashing it).
+            if draft.relations:
+                resolved = (self._resolve_relation(draft, r) for r in draft.relations)
+                if tuple(r for r in resolved if r is not None) != hit[2].relations:
+                    hit = None
+            if hit is not None:
+                self._tables[id(draft)] = hit
+                return hit[2]
         table = super()._table(draft, by_name)
         self._tables[id(draft)] = (draft, key, table)
         return table
@@ -378,52 +412,46 @@ def _in_file_lines(
 
     # The chunk last looked up per path, as (path, first node line, next chunk's, shift): a
     # table's columns are mostly in the chunk of the one before them.
-    last: dict[str, tuple[tuple[str, int], int, int, int]] = {}
+    last: dict[str, tuple[tuple[str, int] | None, int, int, int]] = {}
 
-    def place(location: Location) -> tuple[Location, tuple[str, int] | None]:
+    def relocated(thing: Any, chunks: set[tuple[str, int] | None]) -> Any:
+        """``thing`` in file lines (itself when its chunk did not move); adds its chunk."""
+        location = thing.location
+        if location is None:
+            chunks.add(None)
+            return thing
         path, line = location.path, location.line
         known = last.get(path)
         if known is None or not known[1] <= line < known[2]:
             module = by_path.get(path)
-            if module is None or module.lines is None:
-                return location, None
-            span = module.lines.span(line)
+            span = module.lines.span(line) if module is not None and module.lines else None
             if span is None:
-                return location, None
+                chunks.add(None)
+                return thing
             start, end, shift = span
             known = last[path] = ((path, start), start, end, shift)
-        shift = known[3]
-        real = Location(path, line + shift, location.col) if shift else location
-        return real, known[0]
-
-    def moved(thing: Any) -> tuple[Any, tuple[str, int] | None]:
-        location = thing.location
-        if location is None:
-            return thing, None
-        real, chunk = place(location)
-        return (thing if real is location else _moved(thing, real)), chunk
+        chunks.add(known[0])
+        if not known[3]:
+            return thing
+        return _moved(thing, Location(path, line + known[3], location.col))
 
     memo: dict[int, tuple[Table, frozenset[tuple[str, int] | None], Table]] = {}
     tables = []
     for table in result.schema.tables:
         hit = state.real.get(id(table))
         if hit is None or hit[0] is not table or not hit[1].isdisjoint(moved_chunks):
-            real, chunk = moved(table)
-            chunks = {chunk}
-            columns = []
-            for column in table.columns:
-                new, chunk = moved(column)
-                columns.append(new)
-                chunks.add(chunk)
+            chunks: set[tuple[str, int] | None] = set()
+            real = relocated(table, chunks)
+            columns = [relocated(column, chunks) for column in table.columns]
             if any(new is not old for new, old in zip(columns, table.columns, strict=True)):
                 if real is table:
                     real = _moved(table, table.location)
-                object.__setattr__(real, "columns", tuple(columns))
+                real.__dict__["columns"] = tuple(columns)
             hit = (table, frozenset(chunks), real)
         memo[id(table)] = hit
         tables.append(hit[2])
     state.real = memo
-    enums = tuple(moved(e)[0] for e in result.schema.enums)
+    enums = tuple(relocated(e, set()) for e in result.schema.enums)
     problems = tuple(
         sorted(
             (_real_problem(p, by_path) for p in result.problems),
@@ -440,8 +468,9 @@ def _moved(thing: Any, location: Location | None) -> Any:
     if not hasattr(thing, "__dict__"):
         return replace(thing, location=location)
     copy = object.__new__(type(thing))
-    copy.__dict__.update(thing.__dict__)
-    object.__setattr__(copy, "location", location)
+    fields = copy.__dict__
+    fields.update(thing.__dict__)
+    fields["location"] = location  # (a record's fields live in its __dict__, frozen or not)
     return copy
 
 
