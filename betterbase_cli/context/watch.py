@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 DEBOUNCE = 0.0
 # A file modified but not yet closed is still being written; give up waiting for it after this.
 SETTLE = 0.05
+# betterbase.toml is looked at this often (seconds) instead of watched: its folder, the project
+# root, is where bb writes the context files, and their events would cost every save time.
+CONFIG_POLL = 0.5
 COMPLETE = frozenset({"closed", "moved", "deleted"})  # file events after which a file is whole
 SKIP_PARTS = frozenset({"__pycache__", ".git", ".venv", "venv", "node_modules", ".mypy_cache"})
 
@@ -94,6 +97,7 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self._observer: Any = None
         self._refreshing = threading.Lock()  # the first write, observer and worker take turns
+        self._config: tuple[int, int, int] | None = None  # betterbase.toml's stat when read
         self._warned: set[str] = set()
 
     # --- regenerating ------------------------------------------------------------------------
@@ -128,6 +132,7 @@ class Watcher:
         read_start = time.perf_counter()
         try:
             if changed is None:
+                self._config = _stamp(self.project.root / CONFIG_FILE)
                 self.project = load_project(self.project.root)
                 self.reader = self._reader(self.project)
                 self.renderer = build.Renderer(templates=True)
@@ -291,12 +296,16 @@ class Watcher:
         stopping).  The observer's thread takes most changes first; this one is left the
         files modified but not closed yet, and the changes of a watcher with a debounce."""
         while not self._stopped.is_set():
-            self._wake.wait()
+            woken = self._wake.wait(CONFIG_POLL)
             if self._stopped.is_set():
                 return None
             with self._lock:
                 self._wake.clear()  # an event from now on sets it again
                 pending = self._pending
+                if not woken and _stamp(self.project.root / CONFIG_FILE) != self._config:
+                    pending.full = True  # betterbase.toml changed: read everything again
+                    pending.first = pending.first or time.perf_counter()
+                    pending.last = time.perf_counter()
                 if not pending.first:
                     continue
                 now = time.perf_counter()
@@ -359,7 +368,6 @@ class Watcher:
         observer = Observer()
         for folder in self.folders():
             observer.schedule(Handler(), str(folder), recursive=True, event_filter=wanted)
-        observer.schedule(Handler(), str(self.project.root), recursive=False, event_filter=wanted)
         observer.daemon = True
         # Watch first, then write: a save during the first write is not lost.
         observer.start()

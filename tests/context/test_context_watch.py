@@ -73,6 +73,33 @@ def test_saves_update_the_context_and_a_broken_file_is_survived(
     assert_same_as_a_full_run(sample)
 
 
+def test_a_betterbase_toml_edit_reads_everything_again(
+    sample: Path, watching: tuple[Watcher, queue.Queue[WatchEvent]]
+) -> None:
+    """betterbase.toml is looked at every CONFIG_POLL seconds (its folder is not watched):
+    dropping an AI target stops its file being written, and a broken file is reported."""
+    _, events = watching
+    assert next_outcome(events).kind == "written"
+    config = sample / "betterbase.toml"
+    text = config.read_text()
+    config.write_text(text.replace('"cursor", ', ""))
+    event = next_outcome(events)  # read again; no file changes (bb leaves the Cursor file)
+    assert event.kind == "current", event.message
+    (sample / ".cursor/rules/betterbase.mdc").unlink()
+    router = sample / "app/routes/posts.py"
+    router.write_text(router.read_text() + '\n\n@router.get("/feed")\ndef feed() -> None: ...\n')
+    assert next_outcome(events).kind == "written"
+    assert not (sample / ".cursor/rules/betterbase.mdc").exists()  # the new settings hold
+
+    config.write_text(text + "\n[broken\n")
+    event = next_outcome(events)
+    assert event.kind == "error" and "betterbase.toml" in event.message
+    config.write_text(text)
+    assert next_outcome(events).kind == "written"
+    assert (sample / ".cursor/rules/betterbase.mdc").exists()
+    assert_same_as_a_full_run(sample)
+
+
 def assert_same_as_a_full_run(root: Path) -> None:
     """What the watcher wrote from its caches is what a fresh, uncached run writes (and it
     left no temporary file behind)."""
