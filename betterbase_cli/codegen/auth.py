@@ -463,6 +463,21 @@ def edit_pyproject(path: Path, text: str) -> str:
     return result
 
 
+ANSWERS_FILE = ".copier-answers.yml"  # bb init's answers (the project blueprint's copier.yml)
+
+
+def edit_answers(text: str) -> str:
+    """The blueprint's answers with ``auth: true``, as `bb init --auth` records them (one line
+    changed; a file without a top-level ``auth:`` answer is left as it is)."""
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("auth:"):
+            ending = line[len(line.rstrip("\r\n")) :]
+            lines[i] = "auth: true" + ending
+            return "".join(lines)
+    return text
+
+
 def edit_env_example(text: str) -> str:
     if re.search(r"^\s*#?\s*AUTH_SECRET=", text, re.MULTILINE):
         return text
@@ -560,6 +575,9 @@ def plan_auth(
         )
     example = _read(root / ".env.example")
     edits.append(_edit(root, ".env.example", edit_env_example(example or ""), example))
+    answers = _read(root / ANSWERS_FILE)
+    if answers is not None:
+        edits.append(_edit(root, ANSWERS_FILE, edit_answers(answers), answers))
     dotenv = _read(root / ".env")
     new_dotenv = edit_dotenv(root, dotenv, secret or secrets.token_hex(32))
     if new_dotenv is not None:
