@@ -1,6 +1,6 @@
 """Build the README's command reference from `--help`; run this file to rewrite the README.
 
-    python tests/command_reference.py
+python tests/command_reference.py
 """
 
 from __future__ import annotations

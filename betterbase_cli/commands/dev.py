@@ -89,4 +89,3 @@ def _start_context_watcher(project: Project) -> Callable[[], None]:
     from betterbase_cli.context.watch import print_event, start_watcher
 
     return start_watcher(project, on_event=print_event).stop
-

@@ -28,9 +28,7 @@ def import_() -> None:
     help="The SQL dialect of the file (default: guessed from it, else postgresql).",
 )
 @click.option("--yes", "-y", is_flag=True, help="Replace models that already define tables.")
-@click.option(
-    "--force", is_flag=True, help="Also replace a models file edited since bb wrote it."
-)
+@click.option("--force", is_flag=True, help="Also replace a models file edited since bb wrote it.")
 @click.option("--dry-run", is_flag=True, help="Print the models file; write nothing.")
 def sql(sql_file: Path, dialect: str | None, yes: bool, force: bool, dry_run: bool) -> None:
     """Write the models file from the CREATE TABLE statements in SQL_FILE.

@@ -56,7 +56,6 @@ PYTHON_ONLY_KEYWORDS = frozenset(
 ACTIONS = {a.lower(): a for a in model.REFERENTIAL_ACTIONS}
 
 
-
 class ColumnReader(BuilderState):
     """Reads one column (or the pieces of one: type, default, foreign key, check)."""
 
@@ -74,9 +73,7 @@ class ColumnReader(BuilderState):
                 try:
                     parsed = ast.parse(node.value, mode="eval").body
                 except SyntaxError:
-                    raise NotUnderstood(
-                        node, f"annotation {node.value!r} does not parse"
-                    ) from None
+                    raise NotUnderstood(node, f"annotation {node.value!r} does not parse") from None
                 for child in ast.walk(parsed):
                     ast.copy_location(child, node)
                 self._parsed_annotations[id(node)] = parsed
@@ -115,9 +112,10 @@ class ColumnReader(BuilderState):
                 raise NotUnderstood(node, f"annotation {ast.unparse(node)} is a union of types")
             if qual in ("typing.Annotated", "typing_extensions.Annotated"):
                 for meta in args[1:]:
-                    if isinstance(meta, ast.Call) and sa_name(
-                        module.qualify(meta.func)
-                    ) == "mapped_column":
+                    if (
+                        isinstance(meta, ast.Call)
+                        and sa_name(module.qualify(meta.func)) == "mapped_column"
+                    ):
                         ann.extra = ann.extra or meta
                 self._unwrap(ann, module, args[0], depth + 1)
                 return
@@ -640,8 +638,7 @@ class ColumnReader(BuilderState):
             )
         except NamingError as exc:
             if node is not None and module is not None:
-                self.problem(
-                    module, node, f"naming convention token %({exc})s cannot be filled in"
-                )
-            return Naming(()).name(kind, explicit, draft.name, columns, ref_table, ref_columns,
-                                   expression)
+                self.problem(module, node, f"naming convention token %({exc})s cannot be filled in")
+            return Naming(()).name(
+                kind, explicit, draft.name, columns, ref_table, ref_columns, expression
+            )

@@ -21,6 +21,7 @@ TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run ab
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+
 class NotUnderstood(Exception):
     """A construct the reader cannot turn into schema; becomes a problem at `node`."""
 
@@ -142,8 +143,6 @@ def const_int(node: ast.expr, what: str) -> int:
 
 def is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
-
-
 
 
 class BuilderState:

@@ -356,7 +356,6 @@ def _format(
     return _TOKEN.sub(fill, template)
 
 
-
 def naming_from(module: ModelsModule, node: ast.expr | None, resolver: Resolver) -> Naming:
     """The Naming of a `MetaData(naming_convention=...)` call (or the default)."""
     if not isinstance(node, ast.Call):

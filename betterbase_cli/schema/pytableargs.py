@@ -85,9 +85,7 @@ class TableArgsReader(ColumnReader):
             explicit = const_str(name_node) if name_node is not None else None
             if name_node is not None and explicit is None and not is_none(name_node):
                 raise NotUnderstood(name_node, "Index name must be a string literal")
-            columns = tuple(
-                draft.column_name(c) for c in self._column_args(module, call.args[1:])
-            )
+            columns = tuple(draft.column_name(c) for c in self._column_args(module, call.args[1:]))
             unique = False
             for word, value in kwargs.items():
                 if word == "unique":
@@ -95,8 +93,11 @@ class TableArgsReader(ColumnReader):
                 elif word not in ("name", "info"):
                     raise NotUnderstood(value, f"Index {word}= is not supported by bb")
             draft.indexes.append(
-                Index(self._name(draft, "ix", explicit, columns, node=call, module=module),
-                      columns, unique)
+                Index(
+                    self._name(draft, "ix", explicit, columns, node=call, module=module),
+                    columns,
+                    unique,
+                )
             )
         elif what == "UniqueConstraint":
             columns = tuple(draft.column_name(c) for c in self._column_args(module, call.args))

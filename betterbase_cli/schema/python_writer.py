@@ -249,9 +249,7 @@ class _Writer:
                 table.class_name or _camel(_singular(table.name)), "Model"
             )
         for enum in schema.enums:
-            self.enum_classes[enum.name] = self._claim(
-                enum.class_name or _camel(enum.name), "Enum"
-            )
+            self.enum_classes[enum.name] = self._claim(enum.class_name or _camel(enum.name), "Enum")
 
     def _claim(self, wanted: str, suffix: str) -> str:
         name = wanted
@@ -423,9 +421,7 @@ class _Writer:
         return len(fk.columns) == 1 and len(fk.ref_columns) == 1
 
     def _fk_name_default(self, table: Table, fk: ForeignKey) -> bool:
-        return fk.name == (
-            f"fk_{table.name}_{'_'.join(fk.columns)}_{fk.ref_table}"
-        )
+        return fk.name == (f"fk_{table.name}_{'_'.join(fk.columns)}_{fk.ref_table}")
 
     def _column(self, table: Table, column: Column, attribute: str, pk_inline: bool) -> str:
         in_pk = column.name in table.primary_key
@@ -474,9 +470,7 @@ class _Writer:
         self.imports.add("sqlalchemy.orm", "mapped_column")
         return f"{head} = {_render(_C('mapped_column', tuple(args)), len(head) + 3, 4)}"
 
-    def _expected_autoincrement(
-        self, table: Table, column: Column, fk: ForeignKey | None
-    ) -> bool:
+    def _expected_autoincrement(self, table: Table, column: Column, fk: ForeignKey | None) -> bool:
         """What the reader infers without an autoincrement= argument (SQLAlchemy's "auto")."""
         if table.primary_key != (column.name,):
             return False
@@ -508,8 +502,10 @@ class _Writer:
         if value == "FALSE":
             self.imports.add("sqlalchemy", "false")
             return "false()"
-        if len(value) >= 2 and value[0] == value[-1] == "'" and "'" not in value[1:-1].replace(
-            "''", ""
+        if (
+            len(value) >= 2
+            and value[0] == value[-1] == "'"
+            and "'" not in value[1:-1].replace("''", "")
         ):
             return _py_str(value[1:-1].replace("''", "'"))
         self.imports.add("sqlalchemy", "text")
@@ -549,9 +545,10 @@ class _Writer:
                 args.append(f"name={_py_str(unique.name)}")
             calls.append(_C("UniqueConstraint", tuple(args)))
         for index in table.indexes:
-            if len(index.columns) == 1 and self._index_inline(
-                table, table.column(index.columns[0])
-            ) is index:
+            if (
+                len(index.columns) == 1
+                and self._index_inline(table, table.column(index.columns[0])) is index
+            ):
                 continue
             sa("sqlalchemy", "Index")
             args = [_py_str(index.name), *(_py_str(c) for c in index.columns)]

@@ -105,7 +105,10 @@ def _statements(text: str, dialect: str, path: str) -> list[tuple[str, int, int]
         match = re.search(r"[Ll]ine (\d+)", str(exc))
         line = int(match.group(1)) if match else 1
         raise SchemaParseError(
-            path, line, 1, f"the SQL does not tokenize: {str(exc)[:120]}",
+            path,
+            line,
+            1,
+            f"the SQL does not tokenize: {str(exc)[:120]}",
             hint="check for an unterminated string or comment",
         ) from None
     out: list[tuple[str, int, int]] = []
@@ -411,8 +414,21 @@ class _Reader:
         t = exp.DataType.Type
         type_, serial = self._map_type(table, column, kind, where)
         lossy = {
-            t.MEDIUMINT, t.UINT, t.UBIGINT, t.USMALLINT, t.TINYINT, t.MEDIUMTEXT, t.LONGTEXT,
-            t.TINYTEXT, t.TIMETZ, t.JSONB, t.LONGBLOB, t.MEDIUMBLOB, t.TINYBLOB, t.CHAR, t.NCHAR,
+            t.MEDIUMINT,
+            t.UINT,
+            t.UBIGINT,
+            t.USMALLINT,
+            t.TINYINT,
+            t.MEDIUMTEXT,
+            t.LONGTEXT,
+            t.TINYTEXT,
+            t.TIMETZ,
+            t.JSONB,
+            t.LONGBLOB,
+            t.MEDIUMBLOB,
+            t.TINYBLOB,
+            t.CHAR,
+            t.NCHAR,
         }
         if kind.this in lossy and type_.name != "boolean":
             self.warnings.append(
@@ -545,8 +561,10 @@ class _Reader:
         if isinstance(value, exp.Uuid):
             # MySQL's UUID() too: bb's neutral name, rendered back per dialect by migrations
             return "gen_random_uuid()"
-        if isinstance(value, exp.Anonymous | exp.Func) and not value.expressions and (
-            value.sql(self.glot).lower() in ("now()", "current_timestamp()")
+        if (
+            isinstance(value, exp.Anonymous | exp.Func)
+            and not value.expressions
+            and (value.sql(self.glot).lower() in ("now()", "current_timestamp()"))
         ):
             return "CURRENT_TIMESTAMP"
         if isinstance(value, exp.Boolean):
@@ -681,9 +699,7 @@ class _Reader:
             name = item.this.name if item.this is not None else None
             table.indexes.append(Index(name or model.index_name(table.name, columns), columns))
         else:
-            raise _Unsupported(
-                f"table constraint `{self._sql(item)}` is not supported", node=item
-            )
+            raise _Unsupported(f"table constraint `{self._sql(item)}` is not supported", node=item)
 
     def _with_options(self, fk: ForeignKey, options: list[str]) -> ForeignKey:
         from betterbase_cli.records import replace
@@ -850,4 +866,3 @@ class _Reader:
                 self.warnings.append(f"enum type {enum.name} is used by no column; left out")
         enums = tuple(e for e in self.enums.values() if e.name in used)
         return Schema(tables=tuple(tables), enums=enums)
-

@@ -77,9 +77,9 @@ FIELDS = [
     "name_{i}: Mapped[str] = mapped_column(String(100), index=True)",
     "title_{i}: Mapped[Optional[str]] = mapped_column(String(200))",
     "body_{i}: Mapped[str | None] = mapped_column(Text)",
-    'active_{i}: Mapped[bool] = mapped_column(server_default=sa.true())',
+    "active_{i}: Mapped[bool] = mapped_column(server_default=sa.true())",
     "price_{i}: Mapped[Optional[decimal.Decimal]] = mapped_column(Numeric(10, 2))",
-    "status_{i}: Mapped[Status] = mapped_column(server_default=\"DRAFT\")",
+    'status_{i}: Mapped[Status] = mapped_column(server_default="DRAFT")',
     'count_{i}: Mapped[int] = mapped_column(server_default=text("0"))',
     "code_{i}: Mapped[Optional[str]] = mapped_column(String(20), unique=True)",
 ]
@@ -158,8 +158,10 @@ def main() -> None:
             len(result.schema.tables),
             columns,
         )
-        print(f"models file: {len(result.schema.tables)} tables, {columns} columns, "
-              f"{len(text.splitlines())} lines, {len(text) / 1024:.0f} KiB")
+        print(
+            f"models file: {len(result.schema.tables)} tables, {columns} columns, "
+            f"{len(text.splitlines())} lines, {len(text) / 1024:.0f} KiB"
+        )
 
         def bb_read() -> object:
             pymodule._parse.cache_clear()
@@ -228,8 +230,10 @@ def main() -> None:
     for name, value in inproc.items():
         print(f"  {name:<42} {value:8.2f}")
     bb = inproc["bb read_models (parse + build)"]
-    print(f"  SQLAlchemy / bb: {inproc['SQLAlchemy: exec the models (metadata)'] / bb:.1f}x   "
-          f"libcst parse / bb read: {inproc['libcst parse_module'] / bb:.1f}x")
+    print(
+        f"  SQLAlchemy / bb: {inproc['SQLAlchemy: exec the models (metadata)'] / bb:.1f}x   "
+        f"libcst parse / bb read: {inproc['libcst parse_module'] / bb:.1f}x"
+    )
     print(f"\nfresh process, median wall of {args.fresh} runs (ms)")
     for name, value in fresh.items():
         print(f"  {name:<42} {value:8.1f}")

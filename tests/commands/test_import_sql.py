@@ -171,9 +171,7 @@ def _fold(schema: Schema) -> Schema:
         tables=tuple(
             replace(
                 t,
-                columns=tuple(
-                    replace(c, server_default=fold(c.server_default)) for c in t.columns
-                ),
+                columns=tuple(replace(c, server_default=fold(c.server_default)) for c in t.columns),
             )
             for t in schema.tables
         ),
@@ -311,9 +309,7 @@ def test_a_models_file_edited_after_import_needs_force(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert "--force" in refused.stderr
     assert target.read_text().endswith("# my change\n")
-    forced = run_bb(
-        "import", "sql", str(SQL / "shop.postgresql.sql"), "--yes", "--force", cwd=root
-    )
+    forced = run_bb("import", "sql", str(SQL / "shop.postgresql.sql"), "--yes", "--force", cwd=root)
     assert forced.returncode == 0, forced.stderr
     assert "# my change" not in target.read_text()
     kept = sorted((root / ".betterbase" / "backups").iterdir())

@@ -224,12 +224,8 @@ CASES = {
                     (
                         Column("user_id", INT, nullable=False),
                         Column("group_id", INT, nullable=False),
-                        Column(
-                            "status", ColumnType("enum", enum="status"), nullable=False
-                        ),
-                        Column(
-                            "kind", ColumnType("enum", enum="membership_kind"), nullable=False
-                        ),
+                        Column("status", ColumnType("enum", enum="status"), nullable=False),
+                        Column("kind", ColumnType("enum", enum="membership_kind"), nullable=False),
                     ),
                     primary_key=("user_id", "group_id"),
                     primary_key_name="membership_pk",
@@ -466,9 +462,9 @@ def test_unknown_column_type_is_named_with_a_hint() -> None:
         p.startswith(f"app/models.py:{tags_line}:") and "unknown column type ARRAY" in p
         for p in found
     ), found
-    assert any(
-        p.startswith(f"app/models.py:{blob_line}:") and "memoryview" in p for p in found
-    ), found
+    assert any(p.startswith(f"app/models.py:{blob_line}:") and "memoryview" in p for p in found), (
+        found
+    )
     result = build_schema([parse_models_file(PRELUDE + textwrap.dedent(source), "app/models.py")])
     assert all(p.hint for p in result.problems)
 

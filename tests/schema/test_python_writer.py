@@ -252,7 +252,7 @@ def tables(draw: st.DrawFn, name: str) -> Table:
                 type_,
                 nullable=False if column in pk else draw(st.booleans()),
                 server_default=draw(DEFAULTS),
-                comment=draw(st.one_of(st.none(), st.sampled_from(["note", "it's \"x\""]))),
+                comment=draw(st.one_of(st.none(), st.sampled_from(["note", 'it\'s "x"']))),
             )
         )
     integer_pk = [c for c in columns if c.name in pk and c.type.name in ("integer", "bigint")]
@@ -318,7 +318,8 @@ def schemas(draw: st.DrawFn) -> Schema:
             custom = draw(st.booleans())
             fks.append(
                 ForeignKey(
-                    f"{table.name}_fk" if custom
+                    f"{table.name}_fk"
+                    if custom
                     else model.foreign_key_name(table.name, (column,), target.name),
                     (column,),
                     target.name,

@@ -52,9 +52,10 @@ def test_shop_schema_reads_on_every_dialect(dialect: str) -> None:
     assert not any(c.autoincrement for c in order_items.columns)
     assert [c.expression for c in order_items.checks] == ["quantity > 0"]
     orders = schema.table("orders")
-    assert ForeignKey(
-        "fk_orders_user_id_users", ("user_id",), "users", ("id",), on_delete="RESTRICT"
-    ) in orders.foreign_keys
+    assert (
+        ForeignKey("fk_orders_user_id_users", ("user_id",), "users", ("id",), on_delete="RESTRICT")
+        in orders.foreign_keys
+    )
     shipping = orders.foreign_key_of("shipping_address_id")
     assert shipping is not None
     assert (shipping.ref_table, shipping.ref_columns, shipping.on_delete) == (
@@ -116,9 +117,7 @@ def test_mysql_specifics() -> None:
     assert users.column("id").server_default == "gen_random_uuid()"
     assert users.comment == "people who can sign in"
     assert users.column("full_name").comment == "as they want to be addressed"
-    assert schema.table("addresses").indexes == (
-        Index("ix_addresses_user_id", ("user_id",)),
-    )
+    assert schema.table("addresses").indexes == (Index("ix_addresses_user_id", ("user_id",)),)
     assert any("ON UPDATE" in w for w in result.warnings)
     assert any(w.startswith("skipped 3 statement(s)") and "SET x2" in w for w in result.warnings)
 
