@@ -33,9 +33,6 @@ if TYPE_CHECKING:
 DEBOUNCE = 0.0
 # A file modified but not yet closed is still being written; give up waiting for it after this.
 SETTLE = 0.05
-# betterbase.toml is looked at this often (seconds) instead of watched: its folder, the project
-# root, is where bb writes the context files, and their events would cost every save time.
-CONFIG_POLL = 0.5
 COMPLETE = frozenset({"closed", "moved", "deleted"})  # file events after which a file is whole
 SKIP_PARTS = frozenset({"__pycache__", ".git", ".venv", "venv", "node_modules", ".mypy_cache"})
 
@@ -89,7 +86,7 @@ class Watcher:
         self._written: dict[str, str] = {}  # path -> content bb last wrote or found current
         # path -> (its stat after bb wrote it, the whole text): while the stat is the same,
         # the file is not read again to check nobody edited it
-        self._on_disk: dict[str, tuple[tuple[int, int, int], str]] = {}
+        self._on_disk: dict[str, tuple[tuple[int, int, int, int], str]] = {}
         self._pending = _Pending()
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -97,7 +94,6 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self._observer: Any = None
         self._refreshing = threading.Lock()  # the first write, observer and worker take turns
-        self._config: tuple[int, int, int] | None = None  # betterbase.toml's stat when read
         self._warned: set[str] = set()
 
     # --- regenerating ------------------------------------------------------------------------
@@ -115,13 +111,11 @@ class Watcher:
             # The cycle collector waits until the context is written (it ran a few times in
             # every save, on a heap of the sources' syntax trees): it runs when the next
             # allocation finds it due, after the bookkeeping.
-            collecting = gc.isenabled()
-            gc.disable()
+            _collector_off()
             try:
                 self._refresh(changed, started)
             finally:
-                if collecting:
-                    gc.enable()
+                _collector_back()
 
     def _refresh(self, changed: Iterable[str] | None, started: float | None) -> None:
         from betterbase_cli.context import build
@@ -132,7 +126,6 @@ class Watcher:
         read_start = time.perf_counter()
         try:
             if changed is None:
-                self._config = _stamp(self.project.root / CONFIG_FILE)
                 self.project = load_project(self.project.root)
                 self.reader = self._reader(self.project)
                 self.renderer = build.Renderer(templates=True)
@@ -296,16 +289,12 @@ class Watcher:
         stopping).  The observer's thread takes most changes first; this one is left the
         files modified but not closed yet, and the changes of a watcher with a debounce."""
         while not self._stopped.is_set():
-            woken = self._wake.wait(CONFIG_POLL)
+            self._wake.wait()
             if self._stopped.is_set():
                 return None
             with self._lock:
                 self._wake.clear()  # an event from now on sets it again
                 pending = self._pending
-                if not woken and _stamp(self.project.root / CONFIG_FILE) != self._config:
-                    pending.full = True  # betterbase.toml changed: read everything again
-                    pending.first = pending.first or time.perf_counter()
-                    pending.last = time.perf_counter()
                 if not pending.first:
                     continue
                 now = time.perf_counter()
@@ -368,6 +357,10 @@ class Watcher:
         observer = Observer()
         for folder in self.folders():
             observer.schedule(Handler(), str(folder), recursive=True, event_filter=wanted)
+        # The root, for betterbase.toml and modules there that the models import.  (bb writes
+        # the context files there too: their events are dropped by `_relevant`; not watching
+        # the root and looking at those files by stat instead saved no measurable time.)
+        observer.schedule(Handler(), str(self.project.root), recursive=False, event_filter=wanted)
         observer.daemon = True
         # Watch first, then write: a save during the first write is not lost.
         observer.start()
@@ -387,12 +380,35 @@ class Watcher:
             self._thread.join(timeout=2)
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
+# The cycle collector is the process's: watchers (one per project) turn it off in turns of
+# their own, so the first one in saves its state and the last one out puts it back.
+_COLLECTOR = threading.Lock()
+_collector: list[Any] = [0, False]  # refreshes running, whether it was on before the first
+
+
+def _collector_off() -> None:
+    with _COLLECTOR:
+        if not _collector[0]:
+            _collector[1] = gc.isenabled()
+            gc.disable()
+        _collector[0] += 1
+
+
+def _collector_back() -> None:
+    with _COLLECTOR:
+        _collector[0] -= 1
+        if not _collector[0] and _collector[1]:
+            gc.enable()
+
+
+def _stamp(path: Path) -> tuple[int, int, int, int] | None:
+    """A file's identity and change stamps (ctime too: a tool that restores the mtime, such
+    as ``cp -p``, still changes it)."""
     try:
         info = path.stat()
     except OSError:
         return None
-    return info.st_ino, info.st_size, info.st_mtime_ns
+    return info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
 def start_watcher(

@@ -132,10 +132,15 @@ class IncrementalState:
     signature: tuple[Any, ...] = ()
 
 
+_ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
+
+
 def _is_model_class(stmt: ast.stmt) -> bool:
     """A class that assigns __tablename__ in its own body (a plain table class)."""
     if not isinstance(stmt, ast.ClassDef):
         return False
+    if _base_names(stmt) & _ENUM_BASES:
+        return False  # an enum is never a table (its members are what tables read of it)
     for item in stmt.body:
         targets: list[ast.expr] = []
         if isinstance(item, ast.Assign):

@@ -76,8 +76,8 @@ def test_saves_update_the_context_and_a_broken_file_is_survived(
 def test_a_betterbase_toml_edit_reads_everything_again(
     sample: Path, watching: tuple[Watcher, queue.Queue[WatchEvent]]
 ) -> None:
-    """betterbase.toml is looked at every CONFIG_POLL seconds (its folder is not watched):
-    dropping an AI target stops its file being written, and a broken file is reported."""
+    """Dropping an AI target from betterbase.toml stops its file being written, a broken
+    betterbase.toml is reported, and fixing it recovers."""
     _, events = watching
     assert next_outcome(events).kind == "written"
     config = sample / "betterbase.toml"
@@ -284,3 +284,49 @@ def test_a_bug_in_a_reader_is_reported_and_the_watcher_goes_on(
     assert next_outcome(events).kind == "written"
     assert "badges" in {t["name"] for t in context(sample)["tables"]}  # type: ignore[attr-defined]
     assert_same_as_a_full_run(sample)
+
+
+def test_a_module_at_the_root_the_models_import_is_watched(sample: Path) -> None:
+    """(review) The models import a module at the project root (mixins.py): its edits reach
+    the context, as they did while the root was watched."""
+    schema = sample / "app/db/schema.py"
+    text = schema.read_text()
+    start = text.index("class TimestampMixin:")
+    end = text.index("\n\n\nclass", start)
+    (sample / "mixins.py").write_text(
+        "import datetime\n\nfrom sqlalchemy import DateTime, func\n"
+        "from sqlalchemy.orm import Mapped, mapped_column\n\n\n" + text[start:end] + "\n"
+    )
+    schema.write_text(text[:start] + "from mixins import TimestampMixin\n" + text[end:])
+    events: queue.Queue[WatchEvent] = queue.Queue()
+    watcher = start_watcher(load_project(sample), events.put)
+    try:
+        assert next_outcome(events).kind == "written"
+        mixins = sample / "mixins.py"
+        mixins.write_text(mixins.read_text() + "    deleted: Mapped[bool] = mapped_column()\n")
+        assert next_outcome(events).kind == "written"
+    finally:
+        watcher.stop()
+    assert_same_as_a_full_run(sample)
+
+
+def test_watchers_in_one_process_leave_the_cycle_collector_as_they_found_it() -> None:
+    """Refreshes turn the collector off; overlapping ones (two watchers) in any order put back
+    the state from before the first."""
+    import gc
+
+    from betterbase_cli.context import watch
+
+    was = gc.isenabled()
+    try:
+        for before in (True, False):
+            gc.enable() if before else gc.disable()
+            watch._collector_off()  # watcher A
+            watch._collector_off()  # watcher B, while A runs
+            assert not gc.isenabled()
+            watch._collector_back()  # A ends first
+            assert not gc.isenabled()
+            watch._collector_back()
+            assert gc.isenabled() is before
+    finally:
+        gc.enable() if was else gc.disable()

@@ -66,6 +66,31 @@ SNIPPETS = [
     "else:",
     '"""',
     "@decorator",
+    # review: relationship targets that appear, vanish, get renamed or duplicated; headers
+    # that change; builds that fail (SchemaError) and then recover
+    "    added: Mapped[list['Added']] = relationship(back_populates='owner')",
+    "    author: Mapped['Users'] = relationship('Users', back_populates='posts')",
+    "    items = relationship('Added')",
+    "    holder = relationship(lambda: Users, uselist=False)",
+    "    users_id: Mapped[int] = mapped_column(ForeignKey('users.id'))",
+    "    added_id: Mapped[int | None] = mapped_column(ForeignKey('added.id'))",
+    "    added_ref: Mapped[int | None] = mapped_column(ForeignKey(Added.id))",
+    "    bad_id: Mapped[int] = mapped_column(ForeignKey('nope.id'))",
+    "    __tablename__ = 'added'",
+    "    __tablename__ = 'users'",
+    "class Users(TimestampMixin, Base):",
+    "class Users(Base):\n    __tablename__ = 'users_two'\n"
+    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    "    added: Mapped[list[Added]] = relationship(back_populates='owner')",
+    "class Added(Base):\n    __tablename__ = 'added'\n"
+    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    "    owner_id: Mapped[int | None] = mapped_column(ForeignKey('users.id'))\n"
+    "    owner: Mapped[Users] = relationship(back_populates='added')",
+    "class Added(enum.Enum):\n    a = 'a'",
+    "class Added:\n    pass",
+    "class Added(Base):\n    __abstract__ = True",
+    "Added = Users",
+    "    state: Mapped[Added] = mapped_column()",
     "if True:\n    class Hidden(Base):\n        __tablename__ = 'hidden'\n"
     "        id: Mapped[int] = mapped_column(primary_key=True)",
 ]
