@@ -340,23 +340,9 @@ class _Incremental(_Builder):
         needs = [self._needs_of(draft) for draft in self.tables]
         # Only drafts that have something to resolve (the base walks every column three times)
         self._resolve_class_targets([n.draft for n in needs if n.by_class])
-        self._untyped_from_targets([c for n in needs for c in n.untyped], by_name)
+        # (over the untyped columns alone: the base walks every column of every draft)
+        self._column_types_from_targets([c for n in needs for c in n.untyped], by_name)
         return self._result([self._table(d, by_name) for d in self.tables])
-
-    @staticmethod
-    def _untyped_from_targets(columns: list[ColumnDraft], by_name: dict[str, TableDraft]) -> None:
-        """`_types_from_targets` over the drafts' untyped columns alone (in the same order: the
-        base walks every column of every draft, three times)."""
-        for _ in range(3):
-            for column in columns:
-                if column.type is None and column.foreign_keys:
-                    fk = column.foreign_keys[0]
-                    assert fk.target is not None
-                    ref = by_name.get(fk.target[0])
-                    if ref is not None:
-                        for other in ref.columns:
-                            if other.name == fk.target[1][0] and other.type is not None:
-                                column.type = other.type
 
     def _needs_of(self, draft: TableDraft) -> _Needs:
         needs = self.state.needs.get(id(draft))

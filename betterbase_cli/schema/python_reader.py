@@ -604,17 +604,24 @@ class _Builder(TableArgsReader):
         self, drafts: Sequence[TableDraft], by_name: dict[str, TableDraft]
     ) -> None:
         """A Column with a ForeignKey and no type takes the type of the column it references."""
+        self._column_types_from_targets([c for d in drafts for c in d.columns], by_name)
+
+    @staticmethod
+    def _column_types_from_targets(
+        columns: Sequence[ColumnDraft], by_name: dict[str, TableDraft]
+    ) -> None:
+        """`_types_from_targets` over these columns, in their order (three passes: a target
+        may take its own type from another)."""
         for _ in range(3):
-            for draft in drafts:
-                for column in draft.columns:
-                    if column.type is None and column.foreign_keys:
-                        fk = column.foreign_keys[0]
-                        assert fk.target is not None
-                        ref = by_name.get(fk.target[0])
-                        if ref is not None:
-                            for other in ref.columns:
-                                if other.name == fk.target[1][0] and other.type is not None:
-                                    column.type = other.type
+            for column in columns:
+                if column.type is None and column.foreign_keys:
+                    fk = column.foreign_keys[0]
+                    assert fk.target is not None
+                    ref = by_name.get(fk.target[0])
+                    if ref is not None:
+                        for other in ref.columns:
+                            if other.name == fk.target[1][0] and other.type is not None:
+                                column.type = other.type
 
     def _result(self, tables: list[Table]) -> ReadResult:
         return ReadResult(

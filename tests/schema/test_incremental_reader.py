@@ -168,11 +168,15 @@ def node_lines(module: ModelsModule) -> list[tuple[str, int, int, int, int]]:
     return out
 
 
-@settings(
+# Random edit sequences: BB_EXAMPLES=3000 runs more of them (a review's setting).
+RANDOM_EDITS = settings(
     max_examples=int(os.environ.get("BB_EXAMPLES", "150")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+@RANDOM_EDITS
 @given(
     name=st.sampled_from(sorted(TEXTS)),
     edits=st.lists(

@@ -1,18 +1,17 @@
-"""Review stress: the incremental reader over two models modules (the signature of model
+"""The incremental reader over two models modules (the signature of model
 class names and headers spans modules), random edits to either, against a fresh read."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_incremental_reader import SNIPPETS, edit, summary  # noqa: E402
+from test_incremental_reader import RANDOM_EDITS, SNIPPETS, edit, summary  # noqa: E402
 
 from betterbase_cli.errors import BetterBaseError, SchemaParseError  # noqa: E402
 from betterbase_cli.schema.pyincremental import IncrementalState, build_schema_incremental  # noqa: E402
@@ -56,11 +55,7 @@ def fresh(texts: list[str]) -> Any:
         return type(exc).__name__
 
 
-@settings(
-    max_examples=int(os.environ.get("BB_EXAMPLES", "150")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@RANDOM_EDITS
 @given(
     edits=st.lists(
         st.tuples(
