@@ -95,6 +95,9 @@ class Watcher:
         self._observer: Any = None
         self._refreshing = threading.Lock()  # the first write, observer and worker take turns
         self._warned: set[str] = set()
+        # The folders watched, and how to watch others (set by `start`)
+        self._folders: list[Path] = []
+        self._schedule: Callable[[list[Path]], None] | None = None
 
     # --- regenerating ------------------------------------------------------------------------
 
@@ -127,6 +130,7 @@ class Watcher:
         try:
             if changed is None:
                 self.project = load_project(self.project.root)
+                self._rewatch()
                 self.reader = self._reader(self.project)
                 self.renderer = build.Renderer(templates=True)
                 self._written.clear()
@@ -195,6 +199,16 @@ class Watcher:
         except (BetterBaseError, OSError) as exc:
             self.on_event(WatchEvent("error", f"{MANIFEST} could not be updated: {exc}"))
         self._remember(plan)
+
+    def _rewatch(self) -> None:
+        """Watch the folders betterbase.toml names now (after it was read again: its [schema]
+        or [api] paths may have moved).  Before the read, so no save after it is missed."""
+        folders = self.folders()
+        if self._observer is None or self._schedule is None or folders == self._folders:
+            return
+        self._observer.unschedule_all()
+        self._schedule(folders)
+        self._folders = folders
 
     def _unedited(self) -> dict[str, str]:
         """The text of each file bb wrote that still has the stat it had after the write."""
@@ -355,12 +369,20 @@ class Watcher:
             FileMovedEvent, DirMovedEvent, DirDeletedEvent,
         ]  # fmt: skip
         observer = Observer()
-        for folder in self.folders():
-            observer.schedule(Handler(), str(folder), recursive=True, event_filter=wanted)
-        # The root, for betterbase.toml and modules there that the models import.  (bb writes
-        # the context files there too: their events are dropped by `_relevant`; not watching
-        # the root and looking at those files by stat instead saved no measurable time.)
-        observer.schedule(Handler(), str(self.project.root), recursive=False, event_filter=wanted)
+
+        def schedule(folders: list[Path]) -> None:
+            for folder in folders:
+                observer.schedule(Handler(), str(folder), recursive=True, event_filter=wanted)
+            # The root, for betterbase.toml and modules there that the models import.  (bb
+            # writes the context files there too: their events are dropped by `_relevant`; not
+            # watching the root and looking at those files by stat saved no measurable time.)
+            observer.schedule(
+                Handler(), str(self.project.root), recursive=False, event_filter=wanted
+            )
+
+        self._schedule = schedule
+        self._folders = self.folders()
+        schedule(self._folders)
         observer.daemon = True
         # Watch first, then write: a save during the first write is not lost.
         observer.start()

@@ -100,6 +100,29 @@ def test_a_betterbase_toml_edit_reads_everything_again(
     assert_same_as_a_full_run(sample)
 
 
+def test_models_moved_by_betterbase_toml_are_watched_where_they_are_now(
+    sample: Path, watching: tuple[Watcher, queue.Queue[WatchEvent]]
+) -> None:
+    """[schema] paths pointed at a folder outside the watched ones: the watcher watches it from
+    then on (before, it kept the folders it started with until restarted)."""
+    _, events = watching
+    assert next_outcome(events).kind == "written"
+    moved = sample / "models/schema.py"
+    moved.parent.mkdir()
+    moved.write_text((sample / "app/db/schema.py").read_text())
+    config = sample / "betterbase.toml"
+    config.write_text(config.read_text().replace('"app/db/schema.py"', '"models/schema.py"'))
+    assert next_outcome(events).kind == "written"  # the locations now name models/schema.py
+    moved.write_text(
+        moved.read_text() + '\n\nclass Extra(Base):\n    __tablename__ = "extra"\n\n'
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    )
+    event = next_outcome(events)
+    assert event.kind == "written", event.message
+    assert "extra" in {t["name"] for t in context(sample)["tables"]}  # type: ignore[attr-defined]
+    assert_same_as_a_full_run(sample)
+
+
 def assert_same_as_a_full_run(root: Path) -> None:
     """What the watcher wrote from its caches is what a fresh, uncached run writes (and it
     left no temporary file behind)."""
