@@ -98,6 +98,7 @@ class Watcher:
         # The folders watched, and how to watch others (set by `start`)
         self._folders: list[Path] = []
         self._schedule: Callable[[list[Path]], None] | None = None
+        self._folders_due: list[Path] | None = None  # to watch instead (see _note_folders)
 
     # --- regenerating ------------------------------------------------------------------------
 
@@ -130,7 +131,7 @@ class Watcher:
         try:
             if changed is None:
                 self.project = load_project(self.project.root)
-                self._rewatch()
+                self._note_folders()
                 self.reader = self._reader(self.project)
                 self.renderer = build.Renderer(templates=True)
                 self._written.clear()
@@ -200,12 +201,20 @@ class Watcher:
             self.on_event(WatchEvent("error", f"{MANIFEST} could not be updated: {exc}"))
         self._remember(plan)
 
-    def _rewatch(self) -> None:
-        """Watch the folders betterbase.toml names now (after it was read again: its [schema]
-        or [api] paths may have moved).  Before the read, so no save after it is missed."""
+    def _note_folders(self) -> None:
+        """After betterbase.toml was read again, its [schema] or [api] paths may have moved:
+        then the worker thread moves the watches and reads everything again (`_move_watches`).
+        Not here: a refresh may run on the observer's thread, or hold the lock it waits for."""
         folders = self.folders()
-        if self._observer is None or self._schedule is None or folders == self._folders:
+        if self._observer is None or folders == self._folders:
             return
+        with self._lock:
+            self._folders_due = folders
+        self._wake.set()
+
+    def _move_watches(self, folders: list[Path]) -> None:
+        """(The worker thread, holding no lock.)  Watch ``folders`` instead."""
+        assert self._observer is not None and self._schedule is not None
         self._observer.unschedule_all()
         self._schedule(folders)
         self._folders = folders
@@ -309,6 +318,9 @@ class Watcher:
             with self._lock:
                 self._wake.clear()  # an event from now on sets it again
                 pending = self._pending
+                if self._folders_due is not None:
+                    self._pending = _Pending()  # everything is read again
+                    return None, time.perf_counter()
                 if not pending.first:
                     continue
                 now = time.perf_counter()
@@ -330,6 +342,11 @@ class Watcher:
             if taken is None:
                 return
             changed, first = taken
+            with self._lock:
+                folders, self._folders_due = self._folders_due, None
+            if folders is not None:
+                # Moved first, then read: a save in the new folders from now on is not lost.
+                self._move_watches(folders)
             self.refresh(changed, started=first)
 
     # --- life cycle --------------------------------------------------------------------------

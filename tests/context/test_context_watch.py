@@ -120,6 +120,8 @@ def test_models_moved_by_betterbase_toml_are_watched_where_they_are_now(
     event = next_outcome(events)
     assert event.kind == "written", event.message
     assert "extra" in {t["name"] for t in context(sample)["tables"]}  # type: ignore[attr-defined]
+    with pytest.raises(queue.Empty):  # and then it rests (no reading again and again)
+        events.get(timeout=1.0)
     assert_same_as_a_full_run(sample)
 
 
