@@ -22,7 +22,7 @@ from betterbase_cli.context.plan import ContextPlan, Rendered, plan_files
 from betterbase_cli.errors import BetterBaseError, ConfigError, SourceError
 from betterbase_cli.project import Project
 from betterbase_cli.records import dataclass, field
-from betterbase_cli.schema.model import Location, Schema, Table
+from betterbase_cli.schema.model import Schema, Table
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every fresh run about 4 ms
 if TYPE_CHECKING:
@@ -614,33 +614,18 @@ class _Template:
         return _Template(item, *parts)
 
     def fill(self, table: Table) -> TablePart:
-        locations = [table.location, *[c.location for c in table.columns]]
-        values = [f"{w.path}:{w.line}" if w is not None else "" for w in locations]
+        values = [str_location(table.location) or ""]
+        values += [str_location(c.location) or "" for c in table.columns]
         item = dict(self.item, location=values[0])
         item["columns"] = [
             dict(c, location=v) for c, v in zip(item["columns"], values[1:], strict=True)
         ]
         return (
             item,
-            _fill(self.json, [_json_location(w) for w in locations]),
+            _fill(self.json, [_ENCODE(v)[1:-1] for v in values]),
             _fill(self.section, values),
             _fill(self.line, values),
         )
-
-
-_JSON_PATHS: dict[str, str] = {}  # path -> its JSON string's inside (escaped once per path)
-
-
-def _json_location(location: Location | None) -> str:
-    """The inside of the JSON string of `str_location` (a path's escapes, then ":" and digits,
-    which JSON leaves as they are)."""
-    if location is None:
-        return ""
-    path = location.path
-    inside = _JSON_PATHS.get(path)
-    if inside is None:
-        inside = _JSON_PATHS[path] = _ENCODE(path)[1:-1]
-    return f"{inside}:{location.line}"
 
 
 def _fill(parts: list[str], values: list[str]) -> str:

@@ -132,10 +132,7 @@ class Watcher:
             if changed is None:
                 self.project = load_project(self.project.root)
                 self._note_folders()
-                self.reader = self._reader(self.project)
-                self.renderer = build.Renderer(templates=True)
-                self._written.clear()
-                self._on_disk.clear()
+                self._afresh()
             inputs = self.reader.read(changed)
             read_done = time.perf_counter()
             origins = self.reader.incremental.origins() if self.reader.incremental else None
@@ -158,10 +155,7 @@ class Watcher:
             self.on_event(WatchEvent("error", f"{exc.strerror or exc}{where}"))
             return
         except Exception as exc:  # a bug of bb's: say so, keep watching, read afresh next time
-            self.reader = self._reader(self.project)
-            self.renderer = build.Renderer(templates=True)
-            self._written.clear()
-            self._on_disk.clear()
+            self._afresh()
             message = (
                 f"bb failed on this change ({type(exc).__name__}: {exc}); the last good context "
                 "was kept and the next save is read afresh; please report this with the file "
@@ -200,6 +194,15 @@ class Watcher:
         except (BetterBaseError, OSError) as exc:
             self.on_event(WatchEvent("error", f"{MANIFEST} could not be updated: {exc}"))
         self._remember(plan)
+
+    def _afresh(self) -> None:
+        """Forget what was read, rendered and written: the next regeneration reads it all."""
+        from betterbase_cli.context.build import Renderer
+
+        self.reader = self._reader(self.project)
+        self.renderer = Renderer(templates=True)
+        self._written.clear()
+        self._on_disk.clear()
 
     def _note_folders(self) -> None:
         """After betterbase.toml was read again, its [schema] or [api] paths may have moved:

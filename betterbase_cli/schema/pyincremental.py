@@ -24,7 +24,7 @@ from betterbase_cli.records import dataclass, field, replace
 from betterbase_cli.schema.model import ColumnType, Enum, Location, Table
 from betterbase_cli.schema.pydrafts import ColumnDraft, FKDraft, TableDraft, location_of
 from betterbase_cli.schema.pymodule import ModelsModule
-from betterbase_cli.schema.pyresolve import PyClass
+from betterbase_cli.schema.pyresolve import ENUM_BASES, PyClass
 from betterbase_cli.schema.python_reader import ReadResult, _Builder
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -132,7 +132,8 @@ class IncrementalState:
     signature: tuple[Any, ...] = ()
 
 
-_ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
+# The enum bases as a class statement names them (`class Status(enum.Enum)`, `(StrEnum)`)
+_ENUM_BASES = frozenset(qual.rsplit(".", 1)[-1] for qual in ENUM_BASES)
 
 
 def _is_model_class(stmt: ast.stmt) -> bool:
@@ -358,15 +359,12 @@ class _Incremental(_Builder):
         # The drafts its foreign keys point at (the same object: the same columns), what the
         # finish resolved and filled in, and its enums.
         enums = [self.enums.get(name) for name in needs.enums]
-        by_class = needs.by_class
         key = (
-            tuple(map(by_name.get, needs.targets)),
-            tuple(f.target for f in by_class) if by_class else (),
-            tuple(by_name.get(f.target[0]) if f.target else None for f in by_class)
-            if by_class
-            else (),
-            tuple(c.type for c in needs.untyped) if needs.untyped else (),
-            tuple((e.values, e.class_name) if e else None for e in enums) if enums else (),
+            tuple(by_name.get(name) for name in needs.targets),
+            tuple(f.target for f in needs.by_class),
+            tuple(by_name.get(f.target[0]) if f.target else None for f in needs.by_class),
+            tuple(c.type for c in needs.untyped),
+            tuple((e.values, e.class_name) if e else None for e in enums),
         )
         hit = self.state.tables.get(id(draft))
         if hit is not None and hit[0] is draft and hit[1] == key:
